@@ -289,9 +289,16 @@ class ButterflyConv2d(nn.Module):
         cols = torch.stack([xp[:, :, i:i + sh*(Ho-1) + 1:sh, j:j + sw*(Wo-1) + 1:sw] for i in range(kh) for j in range(kw)])
         return cols.reshape(kh * kw * C, B * Ho * Wo), (B, Ho, Wo)
 
+    max_cols = 1 << 18  # patches per im2col matrix: larger batches are processed in chunks to bound memory
+
     def forward(self, x):
         if x.ndim != 4 or x.shape[1] != self.in_channels:
             raise ValueError(f"Expected input (B, {self.in_channels}, H, W), got {tuple(x.shape)}.")
+        step = max(1, self.max_cols // max(1, x.shape[2] * x.shape[3] // (self.stride[0] * self.stride[1])))
+        if x.shape[0] > step: return torch.cat([self._forward(xc) for xc in x.split(step)])
+        return self._forward(x)
+
+    def _forward(self, x):
         cols, (B, Ho, Wo) = self.im2col(x)
         y = self.lin.forward_fm(cols).reshape(self.out_channels, B, Ho, Wo).transpose(0, 1)
         if self.lin.bias is not None: y = y + self.lin.bias.view(1, -1, 1, 1)

@@ -1,0 +1,121 @@
+"""End-to-end tests of the study's command line, run as a user runs it (in a subprocess).
+
+The smoke preset is the whole pipeline at toy size: data, dense/butterfly/IMP training, attack, table, report.
+"""
+import json, os, signal, subprocess, sys, time
+from pathlib import Path
+import numpy as np, pandas as pd, pytest, torch
+from conftest import BIN
+
+CONFIGS = {'dense', 'bfly-S3-L2', 'imp-k1', 'imp-k2'}
+
+def all_files_parse(out):
+    "Every file of a run folder is complete: JSON/CSV/NPZ/PT parse, no temporary file is left"
+    for f in Path(out).rglob('*'):
+        if f.is_dir(): continue
+        assert not f.name.endswith('.tmp'), f"temporary file left: {f}"
+        if f.suffix == '.json': json.loads(f.read_text())
+        elif f.suffix == '.csv': pd.read_csv(f)
+        elif f.suffix == '.npz': dict(np.load(f))
+        elif f.suffix == '.pt': torch.load(f, map_location='cpu', weights_only=False)
+
+def stamps(out, pattern):
+    return {str(f.relative_to(out)): f.stat().st_mtime_ns for f in Path(out).glob(pattern)}
+
+@pytest.fixture(scope='module')
+def smoke_run(tmp_path_factory):
+    if not os.environ.get('SPARSEPRIV_DATA'): pytest.skip('SPARSEPRIV_DATA is not set')
+    from conftest import run_cli
+    out = tmp_path_factory.mktemp('runs')/'smoke'
+    t0 = time.perf_counter(); r = run_cli('sparsepriv_run', '--preset', 'smoke', '--out', out, '--quiet')
+    return out, r, time.perf_counter() - t0
+
+def test_help(cli):
+    r = cli('sparsepriv_run', '--help')
+    assert r.returncode == 0
+    for s in ('--preset', '--out', '--data', '--device', '--seeds', '--configs', 'smoke', 'quick', 'paper', 'resumes'):
+        assert s in r.stdout, s
+
+def test_smoke_end_to_end(smoke_run, cli):
+    out, r, wall = smoke_run
+    assert r.returncode == 0, r.stderr[-3000:]
+    df = pd.read_csv(out/'results.csv')
+    assert set(df.config) == CONFIGS and len(df) == 4
+    for c in ('seed', 'method', 'S', 'L', 'k', 'nonzero', 'nonzero_pct', 'target_train_acc', 'target_test_acc', 'shadow_test_acc',
+              'target_best_epoch', 'attack_acc', 'defense', 'auc', 'tpr_0.1', 'tpr_1', 'loss_auc', 'entropy_defense', 'wall_s'):
+        assert c in df.columns, c
+    np.testing.assert_allclose(df.defense, 200 - 2*df.attack_acc)
+    d = df.set_index('config')
+    assert d.loc['dense', 'nonzero'] == 272474
+    assert d.loc['imp-k1', 'nonzero'] < d.loc['dense', 'nonzero'] and d.loc['imp-k2', 'nonzero'] < d.loc['imp-k1', 'nonzero']
+    assert d.loc['bfly-S3-L2', 'nonzero'] < d.loc['dense', 'nonzero']
+    meta = json.loads((out/'results.json').read_text())
+    assert meta['preset']['name'] == 'smoke' and 'torch' in meta['versions'] and len(meta['rows']) == 4
+    assert 'informative' in r.stdout           # the printed informativeness check
+    all_files_parse(out)
+    # the report: table and figures
+    rr = cli('sparsepriv_report', out)
+    assert rr.returncode == 0, rr.stderr[-3000:]
+    figs = [p.name for p in (out/'report').iterdir()]
+    assert any(f.endswith('.png') for f in figs) and any(f.endswith('.pdf') for f in figs) and 'summary.csv' in figs
+
+def test_rerun_recomputes_nothing(smoke_run, cli):
+    out, r, wall = smoke_run
+    assert r.returncode == 0
+    before = stamps(out, '**/*.pt') | stamps(out, 'jobs/*/*')
+    r2 = cli('sparsepriv_run', '--preset', 'smoke', '--out', out, '--quiet')
+    assert r2.returncode == 0, r2.stderr[-3000:]
+    assert '4 jobs, 4 already done' in r2.stdout
+    assert stamps(out, '**/*.pt') | stamps(out, 'jobs/*/*') == before
+
+def test_resume_after_kill(tmp_path, has_data):
+    out = tmp_path/'killed'
+    p = subprocess.Popen([str(BIN/'sparsepriv_run'), '--preset', 'smoke', '--out', str(out), '--quiet'],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:   # kill as soon as the first job is finished: the second one is then mid-training
+        t0 = time.time()
+        while not list(out.glob('jobs/*/row.json')) and p.poll() is None and time.time() - t0 < 300: time.sleep(0.05)
+        time.sleep(0.5)
+        os.killpg(p.pid, signal.SIGKILL)
+    finally: p.wait()
+    done = stamps(out, 'jobs/*/row.json'); models = stamps(out, 'models/**/done') | stamps(out, 'models/**/COMPLETE') | stamps(out, 'models/**/*.pt')
+    assert len(done) >= 1, 'the first job should have finished before the kill'
+    assert len(done) < 4, 'the run should have been killed before the end'
+    from conftest import run_cli
+    r = run_cli('sparsepriv_run', '--preset', 'smoke', '--out', out, '--quiet')
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert f'4 jobs, {len(done)} already done' in r.stdout
+    after = stamps(out, 'jobs/*/row.json')
+    assert len(after) == 4 and all(after[k] == v for k, v in done.items())          # finished jobs not recomputed
+    after_models = stamps(out, 'models/**/*.pt')
+    assert all(after_models.get(k, v) == v for k, v in models.items() if k.endswith('.pt'))  # finished models kept
+    all_files_parse(out)
+    assert len(pd.read_csv(out/'results.csv')) == 4
+
+@pytest.mark.parametrize('args, message', [
+    (['--preset', 'fast'], "Unknown preset 'fast': choose one of smoke, quick, paper"),
+    (['--preset', 'smoke', '--configs', 'dense', 'bfly-S4-L2'], 'S (segments replaced, counted from the last) must be 1, 2 or 3'),
+    (['--preset', 'smoke', '--configs', 'bfly-S1-L7'], 'L (number of butterfly factors) must be 2 or 3'),
+    (['--preset', 'smoke', '--configs', 'imp-k0'], 'k (IMP rounds) must be between 1 and'),
+    (['--preset', 'smoke', '--size', '20000'], 'use size <= 15000'),
+])
+def test_bad_input(cli, tmp_path, args, message):
+    out = tmp_path/'out'
+    r = cli('sparsepriv_run', '--out', out, *args)
+    assert r.returncode == 2 and message in r.stderr and 'Traceback' not in r.stderr, r.stderr
+    assert not out.exists()                                   # nothing written
+
+def test_unwritable_output(cli, tmp_path, has_data):
+    (tmp_path/'afile').write_text('x')
+    r = cli('sparsepriv_run', '--preset', 'smoke', '--out', tmp_path/'afile'/'out')
+    assert r.returncode == 2 and 'Cannot write to the output folder' in r.stderr and 'Traceback' not in r.stderr, r.stderr
+
+def test_missing_data(cli, tmp_path):
+    out = tmp_path/'out'
+    r = cli('sparsepriv_run', '--preset', 'smoke', '--out', out, '--data', tmp_path/'nowhere')
+    assert r.returncode == 2 and 'No CIFAR-10 copy at' in r.stderr and 'Traceback' not in r.stderr, r.stderr
+    assert not out.exists()
+
+def test_report_errors(cli, tmp_path):
+    r = cli('sparsepriv_report', tmp_path/'nowhere')
+    assert r.returncode != 0 and 'Traceback' not in r.stderr and r.stderr.strip()
