@@ -137,7 +137,7 @@ def get_preset(name:str, **overrides) -> Preset:
     if name not in PRESETS: raise ValueError(f"Unknown preset {name!r}: choose one of {', '.join(PRESETS)}.")
     return PRESETS[name].replace(**{k: v for k, v in overrides.items() if v is not None})
 
-# %% ../nbs/06_experiment.ipynb #5d97d302
+# %% ../nbs/06_experiment.ipynb #918777ed
 ROLES = ('target', 'shadow')
 def role_seed(seed:int, role:str) -> int: return 1000*int(seed) + ROLES.index(role)
 def job_key(seed:int, config) -> str: return f's{int(seed)}-{Config.parse(str(config)).key}'
@@ -160,7 +160,7 @@ def make_model(config:Config, seed:int) -> torch.nn.Module:
     if config.method == 'butterfly': m = butterflize(m, config.S, config.L)
     return m
 
-# %% ../nbs/06_experiment.ipynb #b696f468
+# %% ../nbs/06_experiment.ipynb #25c7ea46
 def _train_kwargs(preset, hparams:dict):
     return dict(epochs=preset.epochs, momentum=preset.momentum, milestones=tuple(preset.milestones), **hparams)
 
@@ -195,7 +195,7 @@ def _jsonable(o):
     if isinstance(o, torch.Tensor): return o.tolist()
     return o
 
-# %% ../nbs/06_experiment.ipynb #bb799250
+# %% ../nbs/06_experiment.ipynb #043b7f63
 METRIC_KEYS = ('train_acc', 'valid_acc', 'test_acc', 'best_epoch')
 
 def run_job(out, preset:Preset, seed:int, config, data, device=None, progress=True) -> dict:
@@ -222,7 +222,7 @@ def run_job(out, preset:Preset, seed:int, config, data, device=None, progress=Tr
     atomic_write_text(jd/'row.json', json.dumps(_jsonable(row)))
     return row
 
-# %% ../nbs/06_experiment.ipynb #1d6de16a
+# %% ../nbs/06_experiment.ipynb #6abd3704
 def versions() -> dict:
     "Versions of the libraries a result depends on"
     import fastai, sklearn, sparsepriv
@@ -244,7 +244,7 @@ def write_results(out, preset:Preset) -> pd.DataFrame:
     atomic_write_text(out/'results.json', json.dumps(dict(preset=preset.to_dict(), versions=versions(), rows=_jsonable(rows)), indent=1))
     return df
 
-# %% ../nbs/06_experiment.ipynb #2595dbab
+# %% ../nbs/06_experiment.ipynb #52643c0a
 def prepare_out(out, preset:Preset) -> Path:
     "Create `out` (or check it holds a run of the same preset), remove stale temporary files"
     out = Path(out)
@@ -281,7 +281,7 @@ def run_study(preset:Preset, out, data_path=None, device=None, progress=True) ->
         write_results(out, preset)
     return write_results(out, preset)
 
-# %% ../nbs/06_experiment.ipynb #d69c0c6e
+# %% ../nbs/06_experiment.ipynb #89175a79
 def informativeness(df:pd.DataFrame, n_members:int) -> str:
     "A printed check: dense train-test gap and whether the dense attack beats chance"
     d = df[df.method == 'dense']
@@ -295,7 +295,7 @@ def informativeness(df:pd.DataFrame, n_members:int) -> str:
     return (f"Dense network: train {d.target_train_acc.mean():.1f}%, test {d.target_test_acc.mean():.1f}% (gap {gap:.1f} points); "
             f"attack accuracy {acc:.1f}% (chance 50 ± {2*se:.1f} at 2 s.e. for {n_members}+{n_members} points): {verdict}.")
 
-# %% ../nbs/06_experiment.ipynb #7b2d3e04
+# %% ../nbs/06_experiment.ipynb #058d8d22
 def _parser():
     p = argparse.ArgumentParser(prog='sparsepriv_run', formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Run the sparsity-vs-privacy study: for each seed and sparsity configuration, train a target and a "
