@@ -15,7 +15,7 @@ from .data import load_cifar10, make_splits, Splits, dataloaders, normalize, ato
 from .models import resnet20, count_nonzero, count_params
 from .butterfly import butterflize, get_hparams
 from .train import train_model
-from .pruning import run_imp, load_round
+from .pruning import run_imp, load_round, save_model, load_model
 from .attack import run_attack, flat_metrics
 
 # %% auto #0
@@ -164,8 +164,6 @@ def make_model(config:Config, seed:int) -> torch.nn.Module:
 def _train_kwargs(preset, hparams:dict):
     return dict(epochs=preset.epochs, momentum=preset.momentum, milestones=tuple(preset.milestones), **hparams)
 
-def _save_model_atomic(model, f): atomic_write(f, lambda t: torch.save(model.state_dict(), t))
-
 def train_role(out, preset:Preset, config:Config, seed:int, role:str, data, splits:Splits, device, progress=True):
     "Train (or load, if already trained) the `role` network of `config`; returns `(model, metrics)`"
     x, y = data; rs = role_seed(seed, role)
@@ -179,10 +177,9 @@ def train_role(out, preset:Preset, config:Config, seed:int, role:str, data, spli
     d = Path(out)/'models'/f's{seed}'/config.key/role
     model = make_model(config, rs)
     if (d/'done').exists():
-        model.load_state_dict(torch.load(d/'best.pt', map_location='cpu'))
-        return model.to(dls.device), json.loads((d/'metrics.json').read_text())
+        return load_model(model, d/'best.pt').to(dls.device), json.loads((d/'metrics.json').read_text())
     learn, metrics = train_model(model, dls, seed=rs, progress=progress, **_train_kwargs(preset, config.hparams))
-    _save_model_atomic(learn.model, d/'best.pt')
+    save_model(learn.model, d/'best.pt')
     atomic_write_text(d/'metrics.json', json.dumps(_jsonable(metrics)))
     atomic_write_text(d/'done', time.strftime('%Y-%m-%d %H:%M:%S'))
     return learn.model, metrics
@@ -216,7 +213,9 @@ def run_job(out, preset:Preset, seed:int, config, data, device=None, progress=Tr
     rec = run_attack(models['target'], models['shadow'], splits, (x, y), prep=normalize, seed=seed, device=device,
                      bs=preset.eval_bs, eps=preset.eps, n_noise=preset.n_noise, epochs=preset.attack_epochs)
     scores = rec.get('scores', {})
-    atomic_write(jd/'scores.npz', lambda t: np.savez(open(t, 'wb'), **{k: np.asarray(v) for k, v in scores.items()}))
+    def write_scores(t):   # through a file object: given a name, np.savez would append '.npz' to the temporary name
+        with open(t, 'wb') as fh: np.savez(fh, **{k: np.asarray(v) for k, v in scores.items()})
+    atomic_write(jd/'scores.npz', write_scores)
     row.update(flat_metrics(rec))
     row['wall_s'] = time.perf_counter() - t0
     atomic_write_text(jd/'row.json', json.dumps(_jsonable(row)))
