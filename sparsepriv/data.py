@@ -6,7 +6,7 @@
 from __future__ import annotations
 import os, json, pickle, hashlib, tempfile, warnings
 from pathlib import Path
-from dataclasses import dataclass, field, asdict
+from dataclasses import dataclass
 import numpy as np
 import torch
 import torch.nn.functional as F

@@ -4,8 +4,8 @@
 
 # %% ../nbs/06_experiment.ipynb #545aa470
 from __future__ import annotations
-import os, sys, json, time, re, argparse, platform, shutil
-from dataclasses import dataclass, field, asdict, replace, fields
+import sys, json, time, re, argparse, platform
+from dataclasses import dataclass, asdict, replace
 from pathlib import Path
 import numpy as np
 import pandas as pd
