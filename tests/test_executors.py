@@ -1,0 +1,133 @@
+"""End-to-end tests of the executors: local worker processes and the SLURM path (without a cluster).
+
+A worker process is killed mid-run; the SLURM job script is caught by a stand-in `sbatch`; the SLURM path's job functions run
+through submitit's local cluster. Every executor must give the same numbers as the in-process run (same threads).
+"""
+import json, os, signal, subprocess, time
+from pathlib import Path
+import pandas as pd, pytest
+from conftest import BIN, run_cli
+from test_run_cli import all_files_parse, stamps
+
+def table(out): return pd.read_csv(Path(out)/'results.csv').drop(columns='wall_s')
+
+@pytest.fixture(scope='module')
+def local1(tmp_path_factory):
+    "The smoke study in this process, on one CPU thread: the reference numbers"
+    if not os.environ.get('SPARSEPRIV_DATA'): pytest.skip('SPARSEPRIV_DATA is not set')
+    out = tmp_path_factory.mktemp('runs')/'local1'
+    r = run_cli('sparsepriv_run', '--preset', 'smoke', '--out', out, '--quiet', '--threads', '1')
+    assert r.returncode == 0, r.stderr[-3000:]
+    return out
+
+def kill_worker(out, task, after_row, proc, timeout=300):
+    "SIGKILL the worker process of `task` once `after_row` exists (the task is then mid-way)"
+    t0 = time.time()
+    while not (out/'jobs'/after_row/'row.json').exists():
+        assert proc.poll() is None, 'the run ended before the kill'
+        assert time.time() - t0 < timeout; time.sleep(0.05)
+    time.sleep(0.5)
+    st = json.loads((out/'tasks'/task/'state.json').read_text())
+    assert st['state'] == 'running' and st['pid'] != proc.pid
+    os.kill(st['pid'], signal.SIGKILL)
+    return st
+
+def start(out, *args):
+    return subprocess.Popen([str(BIN/'sparsepriv_run'), '--preset', 'smoke', '--out', str(out), '--quiet',
+                             '--executor', 'processes', '--workers', '2', *args],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+def test_processes_survive_a_killed_worker(local1, tmp_path, cli):
+    out = tmp_path/'proc'
+    # 1. no restarts: the killed task is reported with its log, the other task finishes
+    p = start(out, '--retries', '0')
+    kill_worker(out, 's0-chain', 's0-dense', p)
+    so, se = p.communicate(timeout=600)
+    assert p.returncode == 1, se[-3000:]
+    assert 's0-chain (attempt 1): stopped without finishing' in se and 'log: ' in se and 'Traceback' not in se, se
+    log = Path(se.split('log: ')[1].split()[0].rstrip(';'))
+    assert log.exists() and log.is_relative_to(out/'logs')
+    done = stamps(out, 'jobs/*/row.json')
+    assert {Path(k).parent.name for k in done} == {'s0-dense', 's0-bfly-S3-L2'}
+    s = cli('sparsepriv_status', out)
+    assert s.returncode == 0 and '2 done, 0 running, 0 queued, 2 failed' in s.stdout and 'failed task s0-chain' in s.stdout, s.stdout
+    # 2. the rerun finishes only what is missing; its worker is killed too, and restarted by itself
+    models = stamps(out, 'models/s0/imp/*/round_00/*')
+    p = start(out, '--retries', '1')
+    kill_worker(out, 's0-chain', 's0-imp-k1', p)
+    so, se = p.communicate(timeout=600)
+    assert p.returncode == 0, se[-3000:]
+    assert '4 jobs, 2 already done' in so and 'failed, restarting (1 of 1 restarts)' in so, so
+    assert all(stamps(out, 'jobs/*/row.json')[k] == v for k, v in done.items())      # finished jobs not recomputed
+    assert stamps(out, 'models/s0/imp/*/round_00/*') == models                        # nor their networks
+    # 3. bit-identical to the in-process run on the same number of threads
+    pd.testing.assert_frame_equal(table(out), table(local1))
+    assert set(table(out).threads) == {1}
+    all_files_parse(out)
+    s = cli('sparsepriv_status', out, '--all')
+    assert '4 done, 0 running, 0 queued, 0 failed, 0 pending' in s.stdout and 's0-imp-k2' in s.stdout, s.stdout
+
+def fake_slurm(folder):
+    "Stand-ins for `sbatch` (keeps each job script, answers like sbatch) and `srun`"
+    b = Path(folder)/'bin'; b.mkdir()
+    (b/'sbatch').write_text(f'#!/bin/sh\nn=$(ls {folder} | grep -c script)\ncp "$1" {folder}/script$n.sh\necho "Submitted batch job 424$n"\n')
+    (b/'srun').write_text('#!/bin/sh\nexit 0\n')
+    for f in b.iterdir(): f.chmod(0o755)
+    return {'PATH': f"{b}:{os.environ['PATH']}"}
+
+def test_slurm_submission(tmp_path, cli, has_data):
+    out, env = tmp_path/'sl', fake_slurm(tmp_path)
+    args = ['sparsepriv_run', '--preset', 'smoke', '--out', out, '--executor', 'slurm', '--partition', 'gpu', '--time', '600',
+            '--gpus_per_job', '2', '--cpus_per_job', '4', '--mem_gb', '16', '--account', 'acct', '--qos', 'high',
+            '--array_parallelism', '1', '--sbatch', 'constraint=a100', 'exclude=node7', '--setup', 'module load cuda']
+    r = cli(*args, env=env)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert 'submitted 2 tasks: jobs 4240_0, 4240_1' in r.stdout and 'sparsepriv_status' in r.stdout, r.stdout
+    script = (tmp_path/'script0.sh').read_text()
+    for opt in ('partition=gpu', 'time=600', 'gpus-per-node=2', 'cpus-per-task=4', 'mem=16GB', 'account=acct', 'qos=high',
+                'array=0-1%1', 'constraint=a100', 'exclude=node7', 'job-name=sparsepriv-smoke', 'signal=USR2@120', 'nodes=1',
+                f'output={out}/logs/slurm/%A_%a_0_log.out'):
+        assert f'#SBATCH --{opt}\n' in script, opt
+    assert 'module load cuda\n' in script and '-m submitit.core._submit' in script
+    s = cli('sparsepriv_status', out)
+    assert '0 done, 0 running, 4 queued' in s.stdout and '4240_0' in s.stdout, s.stdout
+    r = cli(*args, env=env)                                      # queued tasks are not submitted twice
+    assert r.returncode == 0 and 's0-chain is queued (job 4240_0): not submitted again' in r.stdout, r.stdout
+    assert not (tmp_path/'script1.sh').exists()
+    r = cli(*args, '--resubmit', env=env)
+    assert r.returncode == 0 and 'submitted 2 tasks: jobs 4241_0, 4241_1' in r.stdout, r.stdout
+    assert json.loads((out/'tasks'/'s0-bfly-S3-L2'/'submitted.json').read_text())['job_id'] == '4241_1'
+
+def test_slurm_path_runs_the_same_jobs(local1, tmp_path):
+    "The SLURM path end to end, with submitit's local cluster in place of SLURM"
+    from sparsepriv.experiment import run_study, get_preset, study_status
+    out = tmp_path/'sll'
+    df = run_study(get_preset('smoke'), out, executor='slurm', slurm=dict(cluster='local', gpus_per_job=0, cpus_per_job=1),
+                   wait=True, progress=False)
+    assert len(df) == 4
+    pd.testing.assert_frame_equal(table(out), table(local1))
+    st = study_status(out)
+    assert set(st.state) == {'done'} and all(Path(l).exists() for l in st.log)
+    all_files_parse(out)
+
+@pytest.mark.parametrize('args, message', [
+    (['--workers', '2'], '--workers and --gpus are for --executor processes'),
+    (['--executor', 'processes', '--workers', '3', '--gpus', '0'], '--workers 3 is more than the 1 GPUs'),
+    (['--executor', 'processes', '--workers', '0'], '--workers must be >= 1'),
+    (['--executor', 'slurm', '--sbatch', 'constraint'], "write options as KEY=VALUE"),
+    (['--threads', '0'], '--threads must be >= 1'),
+])
+def test_bad_executor_input(cli, tmp_path, args, message):
+    out = tmp_path/'out'
+    r = cli('sparsepriv_run', '--preset', 'smoke', '--out', out, *args)
+    assert r.returncode == 2 and message in r.stderr and 'Traceback' not in r.stderr, r.stderr
+    assert not out.exists()
+
+def test_no_slurm_here(cli, tmp_path, has_data):
+    r = cli('sparsepriv_run', '--preset', 'smoke', '--out', tmp_path/'out', '--executor', 'slurm')
+    assert r.returncode == 2 and 'Cannot submit to SLURM here' in r.stderr and 'Traceback' not in r.stderr, r.stderr
+    assert not list((tmp_path/'out').glob('jobs/*'))
+
+def test_status_errors(cli, tmp_path):
+    r = cli('sparsepriv_status', tmp_path)
+    assert r.returncode == 2 and 'holds no study (no run.json)' in r.stderr and 'Traceback' not in r.stderr, r.stderr
