@@ -16,7 +16,7 @@ def local1(tmp_path_factory):
     "The smoke study in this process, on one CPU thread: the reference numbers"
     if not os.environ.get('SPARSEPRIV_DATA'): pytest.skip('SPARSEPRIV_DATA is not set')
     out = tmp_path_factory.mktemp('runs')/'local1'
-    r = run_cli('sparsepriv_run', '--preset', 'smoke', '--out', out, '--quiet', '--threads', '1')
+    r = run_cli('sparsepriv_run', '--preset', 'smoke', '--out', out, '--quiet', '--threads', '1', '--device', 'cpu')
     assert r.returncode == 0, r.stderr[-3000:]
     return out
 
@@ -34,7 +34,7 @@ def kill_worker(out, task, after_row, proc, timeout=300):
 
 def start(out, *args):
     return subprocess.Popen([str(BIN/'sparsepriv_run'), '--preset', 'smoke', '--out', str(out), '--quiet',
-                             '--executor', 'processes', '--workers', '2', *args],
+                             '--executor', 'processes', '--workers', '2', '--threads', '1', '--device', 'cpu', *args],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 def test_processes_survive_a_killed_worker(local1, tmp_path, cli):
@@ -68,10 +68,11 @@ def test_processes_survive_a_killed_worker(local1, tmp_path, cli):
     assert '4 done, 0 running, 0 queued, 0 failed, 0 pending' in s.stdout and 's0-imp-k2' in s.stdout, s.stdout
 
 def fake_slurm(folder):
-    "Stand-ins for `sbatch` (keeps each job script, answers like sbatch) and `srun`"
+    "Stand-ins for `sbatch` (keeps each job script, answers like sbatch), `srun`, and `squeue` (prints `folder/queue`, fails without it)"
     b = Path(folder)/'bin'; b.mkdir()
     (b/'sbatch').write_text(f'#!/bin/sh\nn=$(ls {folder} | grep -c script)\ncp "$1" {folder}/script$n.sh\necho "Submitted batch job 424$n"\n')
     (b/'srun').write_text('#!/bin/sh\nexit 0\n')
+    (b/'squeue').write_text(f'#!/bin/sh\ncat {folder}/queue\n')
     for f in b.iterdir(): f.chmod(0o755)
     return {'PATH': f"{b}:{os.environ['PATH']}"}
 
@@ -79,7 +80,7 @@ def test_slurm_submission(tmp_path, cli, has_data):
     out, env = tmp_path/'sl', fake_slurm(tmp_path)
     args = ['sparsepriv_run', '--preset', 'smoke', '--out', out, '--executor', 'slurm', '--partition', 'gpu', '--time', '600',
             '--gpus_per_job', '2', '--cpus_per_job', '4', '--mem_gb', '16', '--account', 'acct', '--qos', 'high',
-            '--array_parallelism', '1', '--sbatch', 'constraint=a100', 'exclude=node7', '--setup', 'module load cuda']
+            '--array_parallelism', '1', '--sbatch', 'constraint=a100', '--sbatch', 'exclude=node7', '--setup', 'module load cuda']
     r = cli(*args, env=env)
     assert r.returncode == 0, r.stderr[-3000:]
     assert 'submitted 2 tasks: jobs 4240_0, 4240_1' in r.stdout and 'sparsepriv_status' in r.stdout, r.stdout
@@ -89,14 +90,57 @@ def test_slurm_submission(tmp_path, cli, has_data):
                 f'output={out}/logs/slurm/%A_%a_0_log.out'):
         assert f'#SBATCH --{opt}\n' in script, opt
     assert 'module load cuda\n' in script and '-m submitit.core._submit' in script
-    s = cli('sparsepriv_status', out)
+    # squeue cannot be asked (no queue file): a submitted task counts as queued until it starts
+    s = cli('sparsepriv_status', out, env=env)
     assert '0 done, 0 running, 4 queued' in s.stdout and '4240_0' in s.stdout, s.stdout
     r = cli(*args, env=env)                                      # queued tasks are not submitted twice
     assert r.returncode == 0 and 's0-chain is queued (job 4240_0): not submitted again' in r.stdout, r.stdout
     assert not (tmp_path/'script1.sh').exists()
-    r = cli(*args, '--resubmit', env=env)
+    # squeue lists the jobs: still queued, still not submitted again
+    (tmp_path/'queue').write_text('4240_0 PENDING\n4240_1 RUNNING\n77 RUNNING\n')
+    assert '4 queued' in cli('sparsepriv_status', out, env=env).stdout
+    r = cli(*args, env=env)
+    assert r.returncode == 0 and 'not submitted again' in r.stdout and not (tmp_path/'script1.sh').exists(), r.stdout
+    # the jobs left the queue without starting the tasks (e.g. scancel): failed, and a rerun submits them again
+    (tmp_path/'queue').write_text('77 RUNNING\n')
+    s = cli('sparsepriv_status', out, env=env)
+    assert '4 failed' in s.stdout and 'SLURM job 4240_0 ended without running the task' in s.stdout, s.stdout
+    r = cli(*args, env=env)
     assert r.returncode == 0 and 'submitted 2 tasks: jobs 4241_0, 4241_1' in r.stdout, r.stdout
-    assert json.loads((out/'tasks'/'s0-bfly-S3-L2'/'submitted.json').read_text())['job_id'] == '4241_1'
+    # without squeue, --resubmit submits tasks that look queued
+    (tmp_path/'queue').unlink()
+    r = cli(*args, '--resubmit', env=env)
+    assert r.returncode == 0 and 'submitted 2 tasks: jobs 4242_0, 4242_1' in r.stdout, r.stdout
+    assert json.loads((out/'tasks'/'s0-bfly-S3-L2'/'submitted.json').read_text())['job_id'] == '4242_1'
+
+def test_slurm_refused(tmp_path, cli, has_data):
+    env = fake_slurm(tmp_path)
+    (tmp_path/'bin'/'sbatch').write_text('#!/bin/sh\necho "sbatch: error: invalid partition specified: nope" >&2\nexit 1\n')
+    r = cli('sparsepriv_run', '--preset', 'smoke', '--out', tmp_path/'out', '--executor', 'slurm', '--partition', 'nope', env=env)
+    assert r.returncode == 2 and 'SLURM refused the submission' in r.stderr and 'invalid partition' in r.stderr, r.stderr
+    assert 'Traceback' not in r.stderr
+
+def test_slurm_preempted_task_is_requeued(local1, tmp_path):
+    "A task interrupted as SLURM does before preemption checkpoints, is requeued, resumes, and gives the same numbers"
+    from sparsepriv.experiment import get_preset, prepare_out, study_tasks, slurm_executor, submit_tasks, write_results
+    p = get_preset('smoke', configs=['dense', 'imp-k1']); out = prepare_out(tmp_path/'rq', p)
+    ex = slurm_executor(out/'logs'/'slurm', p, cluster='local', gpus_per_job=0, cpus_per_job=1)
+    job = submit_tasks(ex, out, p, study_tasks(p), threads=1, device='cpu')['s0-chain']
+    t0 = time.time()
+    while not (out/'jobs'/'s0-dense'/'row.json').exists():
+        assert not job.done() and time.time() - t0 < 300; time.sleep(0.05)
+    time.sleep(1)
+    pid = json.loads((out/'tasks'/'s0-chain'/'state.json').read_text())['pid']
+    os.kill(pid, signal.SIGUSR2)   # what SLURM sends before the time limit (--signal=USR2@120) or a preemption
+    assert job.exception() is None
+    log = Path(job.paths.stdout).read_text() + Path(job.paths.stderr).read_text()
+    assert 'this job is preempted' in log and 'Requeued job' in log, log[-2000:]
+    st = json.loads((out/'tasks'/'s0-chain'/'state.json').read_text())
+    assert st['state'] == 'done' and st['attempt'] == 1            # a requeue is not a new attempt
+    ref = table(local1); ref = ref[ref.config.isin(['dense', 'imp-k1'])].reset_index(drop=True)
+    write_results(out, p)
+    pd.testing.assert_frame_equal(table(out), ref)
+    all_files_parse(out)
 
 def test_slurm_path_runs_the_same_jobs(local1, tmp_path):
     "The SLURM path end to end, with submitit's local cluster in place of SLURM"
