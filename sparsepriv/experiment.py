@@ -241,7 +241,7 @@ def write_results(out, preset:Preset) -> pd.DataFrame:
     "Collect every finished job's row into `results.csv` and `results.json` (atomically, one writer at a time)"
     out = Path(out)
     with open(out/'.results.lock', 'a') as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)   # the last writer has seen every row written before it
+        _flock(lock, fcntl.LOCK_EX, out/'.results.lock')   # the last writer has seen every row written before it
         rows = [json.loads(f.read_text()) for f in sorted((out/'jobs').glob('*/row.json'))]
         df = pd.DataFrame(rows)
         if len(df): df = df.sort_values(['seed', 'method', 'S', 'L', 'k'], na_position='first').reset_index(drop=True)
