@@ -529,7 +529,7 @@ class TasksFailedError(RuntimeError): "Some tasks of the study failed; the messa
 def run_study(preset:Preset, out, data_path=None, device=None, progress=True,
               executor:str='local',    # 'local' (this process), 'processes' (local workers) or 'slurm'
               workers:int|None=None,   # processes: tasks at once (default: number of `gpus`, else 2)
-              threads:int|None=None,   # CPU threads per task (default: local as is, processes cpu_count // workers, slurm cpus_per_job)
+              threads:int|None=None,   # CPU threads per task (default: local as is, processes usable cores // workers, slurm cpus_per_job)
               gpus=(),                 # processes: GPU ids, one per running task
               retries:int=2,           # processes: restarts of a failed task
               slurm:dict|None=None,    # slurm: keyword arguments of `slurm_executor`
