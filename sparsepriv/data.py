@@ -10,6 +10,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 import torch.nn.functional as F
+# fastai's layers use the deprecated `torch.jit.script` at import: that warning is not the user's business
+warnings.filterwarnings('ignore', message=r'`torch.jit.script` is deprecated', category=FutureWarning)
 from fastai.data.core import DataLoaders
 
 # %% auto #0

@@ -6,10 +6,7 @@ through submitit's local cluster. Every executor must give the same numbers as t
 import json, os, signal, subprocess, time
 from pathlib import Path
 import pandas as pd, pytest
-from conftest import BIN, run_cli
-from test_run_cli import all_files_parse, stamps
-
-def table(out): return pd.read_csv(Path(out)/'results.csv').drop(columns='wall_s')
+from sparsepriv.test_utils import BIN, run_cli, all_files_parse, stamps, slurm_env, job_script, results_table as table
 
 @pytest.fixture(scope='module')
 def local1(tmp_path_factory):
@@ -67,24 +64,15 @@ def test_processes_survive_a_killed_worker(local1, tmp_path, cli):
     s = cli('sparsepriv_status', out, '--all')
     assert '4 done, 0 running, 0 queued, 0 failed, 0 pending' in s.stdout and 's0-imp-k2' in s.stdout, s.stdout
 
-def fake_slurm(folder):
-    "Stand-ins for `sbatch` (keeps each job script, answers like sbatch), `srun`, and `squeue` (prints `folder/queue`, fails without it)"
-    b = Path(folder)/'bin'; b.mkdir()
-    (b/'sbatch').write_text(f'#!/bin/sh\nn=$(ls {folder} | grep -c script)\ncp "$1" {folder}/script$n.sh\necho "Submitted batch job 424$n"\n')
-    (b/'srun').write_text('#!/bin/sh\nexit 0\n')
-    (b/'squeue').write_text(f'#!/bin/sh\ncat {folder}/queue\n')
-    for f in b.iterdir(): f.chmod(0o755)
-    return {'PATH': f"{b}:{os.environ['PATH']}"}
-
 def test_slurm_submission(tmp_path, cli, has_data):
-    out, env = tmp_path/'sl', fake_slurm(tmp_path)
+    out, env = tmp_path/'sl', slurm_env(tmp_path)
     args = ['sparsepriv_run', '--preset', 'smoke', '--out', out, '--executor', 'slurm', '--partition', 'gpu', '--time', '600',
             '--gpus_per_job', '2', '--cpus_per_job', '4', '--mem_gb', '16', '--account', 'acct', '--qos', 'high',
             '--array_parallelism', '1', '--sbatch', 'constraint=a100', '--sbatch', 'exclude=node7', '--setup', 'module load cuda']
     r = cli(*args, env=env)
     assert r.returncode == 0, r.stderr[-3000:]
     assert 'submitted 2 tasks: jobs 4240_0, 4240_1' in r.stdout and 'sparsepriv_status' in r.stdout, r.stdout
-    script = (tmp_path/'script0.sh').read_text()
+    script = job_script(tmp_path)
     for opt in ('partition=gpu', 'time=600', 'gpus-per-node=2', 'cpus-per-task=4', 'mem=16GB', 'account=acct', 'qos=high',
                 'array=0-1%1', 'constraint=a100', 'exclude=node7', 'job-name=sparsepriv-smoke', 'signal=USR2@120', 'nodes=1',
                 f'output={out}/logs/slurm/%A_%a_0_log.out'):
@@ -114,7 +102,7 @@ def test_slurm_submission(tmp_path, cli, has_data):
     assert json.loads((out/'tasks'/'s0-bfly-S3-L2'/'submitted.json').read_text())['job_id'] == '4242_1'
 
 def test_slurm_refused(tmp_path, cli, has_data):
-    env = fake_slurm(tmp_path)
+    env = slurm_env(tmp_path)
     (tmp_path/'bin'/'sbatch').write_text('#!/bin/sh\necho "sbatch: error: invalid partition specified: nope" >&2\nexit 1\n')
     r = cli('sparsepriv_run', '--preset', 'smoke', '--out', tmp_path/'out', '--executor', 'slurm', '--partition', 'nope', env=env)
     assert r.returncode == 2 and 'SLURM refused the submission' in r.stderr and 'invalid partition' in r.stderr, r.stderr
@@ -122,7 +110,9 @@ def test_slurm_refused(tmp_path, cli, has_data):
 
 def test_slurm_preempted_task_is_requeued(local1, tmp_path):
     "A task interrupted as SLURM does before preemption checkpoints, is requeued, resumes, and gives the same numbers"
-    from sparsepriv.experiment import get_preset, prepare_out, study_tasks, slurm_executor, submit_tasks, write_results
+    from sparsepriv.experiment import get_preset, prepare_out
+    from sparsepriv.executors import study_tasks, slurm_executor, submit_tasks
+    from sparsepriv.jobs import write_results
     p = get_preset('smoke', configs=['dense', 'imp-k1']); out = prepare_out(tmp_path/'rq', p)
     ex = slurm_executor(out/'logs'/'slurm', p, cluster='local', gpus_per_job=0, cpus_per_job=1)
     job = submit_tasks(ex, out, p, study_tasks(p), threads=1, device='cpu')['s0-chain']
@@ -144,7 +134,7 @@ def test_slurm_preempted_task_is_requeued(local1, tmp_path):
 
 def test_slurm_path_runs_the_same_jobs(local1, tmp_path):
     "The SLURM path end to end, with submitit's local cluster in place of SLURM"
-    from sparsepriv.experiment import run_study, get_preset, study_status
+    from sparsepriv.experiment import run_study, get_preset, study_status   # the names users import from here
     out = tmp_path/'sll'
     df = run_study(get_preset('smoke'), out, executor='slurm', slurm=dict(cluster='local', gpus_per_job=0, cpus_per_job=1),
                    wait=True, progress=False)

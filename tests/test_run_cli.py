@@ -4,28 +4,14 @@ The smoke preset is the whole pipeline at toy size: data, dense/butterfly/IMP tr
 """
 import json, os, signal, subprocess, sys, time
 from pathlib import Path
-import numpy as np, pandas as pd, pytest, torch
-from conftest import BIN
+import numpy as np, pandas as pd, pytest
+from sparsepriv.test_utils import BIN, run_cli, all_files_parse, stamps
 
 CONFIGS = {'dense', 'bfly-S3-L2', 'imp-k1', 'imp-k2'}
-
-def all_files_parse(out):
-    "Every file of a run folder is complete: JSON/CSV/NPZ/PT parse, no temporary file is left"
-    for f in Path(out).rglob('*'):
-        if f.is_dir(): continue
-        assert not f.name.endswith('.tmp'), f"temporary file left: {f}"
-        if f.suffix == '.json': json.loads(f.read_text())
-        elif f.suffix == '.csv': pd.read_csv(f)
-        elif f.suffix == '.npz': dict(np.load(f))
-        elif f.suffix == '.pt': torch.load(f, map_location='cpu', weights_only=False)
-
-def stamps(out, pattern):
-    return {str(f.relative_to(out)): f.stat().st_mtime_ns for f in Path(out).glob(pattern)}
 
 @pytest.fixture(scope='module')
 def smoke_run(tmp_path_factory):
     if not os.environ.get('SPARSEPRIV_DATA'): pytest.skip('SPARSEPRIV_DATA is not set')
-    from conftest import run_cli
     out = tmp_path_factory.mktemp('runs')/'smoke'
     t0 = time.perf_counter(); r = run_cli('sparsepriv_run', '--preset', 'smoke', '--out', out, '--quiet')
     return out, r, time.perf_counter() - t0
@@ -33,8 +19,12 @@ def smoke_run(tmp_path_factory):
 def test_help(cli):
     r = cli('sparsepriv_run', '--help')
     assert r.returncode == 0
-    for s in ('--preset', '--out', '--data', '--device', '--seeds', '--configs', 'smoke', 'quick', 'paper', 'resumes'):
+    for s in ('--preset', '--out', '--data', '--device', '--seeds', '--configs', '--split_seed', '--imp_fraction', '--partition',
+              '--workers', 'smoke', 'quick', 'paper', 'resumes', 'retrain-k<k>'):
         assert s in r.stdout, s
+    from sparsepriv.config import Preset
+    for f in Preset.__dataclass_fields__:   # every preset field is an option
+        if f not in ('name', 'description'): assert f'--{f}' in r.stdout, f
 
 def test_smoke_end_to_end(smoke_run, cli):
     out, r, wall = smoke_run
@@ -81,7 +71,6 @@ def test_resume_after_kill(tmp_path, has_data):
     done = stamps(out, 'jobs/*/row.json'); models = stamps(out, 'models/**/done') | stamps(out, 'models/**/COMPLETE') | stamps(out, 'models/**/*.pt')
     assert len(done) >= 1, 'the first job should have finished before the kill'
     assert len(done) < 4, 'the run should have been killed before the end'
-    from conftest import run_cli
     r = run_cli('sparsepriv_run', '--preset', 'smoke', '--out', out, '--quiet')
     assert r.returncode == 0, r.stderr[-3000:]
     assert f'4 jobs, {len(done)} already done' in r.stdout
@@ -96,14 +85,34 @@ def test_resume_after_kill(tmp_path, has_data):
     (['--preset', 'fast'], "Unknown preset 'fast': choose one of smoke, quick, paper"),
     (['--preset', 'smoke', '--configs', 'dense', 'bfly-S4-L2'], 'S (segments replaced, counted from the last) must be 1, 2 or 3'),
     (['--preset', 'smoke', '--configs', 'bfly-S1-L7'], 'L (number of butterfly factors) must be 2 or 3'),
-    (['--preset', 'smoke', '--configs', 'imp-k0'], 'k (IMP rounds) must be between 1 and'),
+    (['--preset', 'smoke', '--configs', 'imp-k0'], 'k (IMP rounds) must be an integer between 1 and'),
+    (['--preset', 'smoke', '--configs', 'retrain-k0'], 'retrain-k0: k (retrain rounds) must be an integer between 1'),
+    (['--preset', 'smoke', '--configs', 'rimp-k-1'], 'rimp-k-1: k (rimp rounds) must be an integer between 1'),
+    (['--preset', 'smoke', '--configs', 'small-p0'], 'small-p0: pct (% of the dense parameter count) must be in (0, 100]'),
+    (['--preset', 'smoke', '--configs', 'small-p101'], 'small-p101: pct (% of the dense parameter count) must be in (0, 100]'),
+    (['--preset', 'smoke', '--configs', 'dp-e0'], 'dp-e0: eps (the DP-SGD privacy budget ε) must be positive'),
+    (['--preset', 'smoke', '--configs', 'dp-e-1'], 'dp-e-1: eps (the DP-SGD privacy budget ε) must be positive'),
+    (['--preset', 'smoke', '--split_seed', '-1'], 'split_seed must be a non-negative integer'),
     (['--preset', 'smoke', '--size', '20000'], 'use size <= 15000'),
 ])
 def test_bad_input(cli, tmp_path, args, message):
     out = tmp_path/'out'
     r = cli('sparsepriv_run', '--out', out, *args)
     assert r.returncode == 2 and message in r.stderr and 'Traceback' not in r.stderr, r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1, r.stderr   # one clear line
     assert not out.exists()                                   # nothing written
+
+def test_pre_fixed_split_run_is_refused(cli, tmp_path, has_data):
+    "A run folder made before the split was fixed (no split rule in run.json) is refused with one line and left untouched"
+    out = tmp_path/'old'; (out/'jobs'/'s0-dense').mkdir(parents=True)
+    from sparsepriv.config import get_preset
+    old = {k: v for k, v in get_preset('smoke').to_dict().items() if k != 'split_seed'}
+    (out/'run.json').write_text(json.dumps(dict(preset=old))); (out/'jobs'/'s0-dense'/'row.json').write_text('{}')
+    before = {str(f): (f.stat().st_mtime_ns, f.read_bytes() if f.is_file() else None) for f in [out, *out.rglob('*')]}
+    r = cli('sparsepriv_run', '--preset', 'smoke', '--out', out, '--quiet')
+    assert r.returncode == 2 and 'was made by an older sparsepriv whose split changed with every seed' in r.stderr, r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1 and 'Traceback' not in r.stderr, r.stderr
+    assert {str(f): (f.stat().st_mtime_ns, f.read_bytes() if f.is_file() else None) for f in [out, *out.rglob('*')]} == before
 
 def test_unwritable_output(cli, tmp_path, has_data):
     (tmp_path/'afile').write_text('x')
