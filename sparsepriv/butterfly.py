@@ -13,12 +13,14 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 import matplotlib.pyplot as plt
+from fastcore.basics import patch
 from .models import resnet20, segments, count_nonzero, count_params, BasicBlock
+from .config import get_hparams
 
 # %% auto #0
-__all__ = ['FUSE_CAP', 'TABLE1_HPARAMS', 'Factor', 'Chain', 'ordered_factorizations', 'all_chains', 'min_param_chain',
-           'fusion_plan', 'fuse_factors', 'butterfly_multiply', 'init_factors_', 'ButterflyLinear', 'ButterflyConv2d',
-           'butterflize', 'get_hparams', 'table1']
+__all__ = ['FUSE_CAP', 'COLUMN_ORDERS', 'OLD_ORDER_MSG', 'Factor', 'Chain', 'ordered_factorizations', 'all_chains',
+           'min_param_chain', 'fusion_plan', 'fuse_factors', 'butterfly_multiply', 'init_factors_', 'ButterflyLinear',
+           'ButterflyConv2d', 'butterflize', 'table1']
 
 # %% ../nbs/02_butterfly.ipynb #1a22f399
 @dataclass(frozen=True)
@@ -248,70 +250,122 @@ class ButterflyLinear(nn.Module):
 # %% ../nbs/02_butterfly.ipynb #1a513524
 def _pair(v): return (v, v) if isinstance(v, int) else tuple(v)
 
+COLUMN_ORDERS = {'chw': '(c_in, kh, kw)', 'hwc': '(kh, kw, c_in)'}  # column orders of the weight matrix a `ButterflyConv2d` factorises
+
+def _order_code(order:str) -> torch.Tensor: return torch.tensor(list(order.encode()), dtype=torch.uint8)
+
 class ButterflyConv2d(nn.Module):
-    "A k×k convolution whose c_out × (k·k·c_in) weight, columns in (kh, kw, c_in) order, is a DeBut chain product"
+    "A k×k convolution whose c_out × (k·k·c_in) weight, columns in `order`, is a DeBut chain product"
     def __init__(self, in_channels:int, out_channels:int, kernel_size, # as in `nn.Conv2d`
                  stride=1, padding=0,  # as in `nn.Conv2d` (zero padding)
                  n_factors:int=2,      # L, the number of factors
                  bias:bool=False,      # add a trainable bias per output channel
                  chain:Chain=None,     # default: `min_param_chain(out_channels, k·k·in_channels, n_factors)`
-                 fuse_cap:int=FUSE_CAP, # see `butterfly_multiply`
+                 fuse_cap:int=FUSE_CAP, # see `butterfly_multiply` (im2col path)
                  generator:torch.Generator=None, # random generator of the init (default: the global one)
+                 order:str='chw',      # weight columns: 'chw' = (c_in, kh, kw), PyTorch's own; 'hwc' = (kh, kw, c_in), sparsepriv < 0.2
                 ):
         super().__init__()
-        self.in_channels, self.out_channels = in_channels, out_channels
+        if order not in COLUMN_ORDERS: raise ValueError(f"order must be 'chw' (columns (c_in, kh, kw)) or 'hwc' (columns (kh, kw, c_in)), got {order!r}.")
+        self.in_channels, self.out_channels, self.order = in_channels, out_channels, order
         self.kernel_size, self.stride, self.padding = _pair(kernel_size), _pair(stride), _pair(padding)
         if min(self.kernel_size + self.stride) < 1 or min(self.padding) < 0:
             raise ValueError(f"kernel_size and stride must be ≥ 1 and padding ≥ 0, got {kernel_size}, {stride}, {padding}.")
         kh, kw = self.kernel_size; n = kh * kw * in_channels
         self.lin = ButterflyLinear(n, out_channels, n_factors=n_factors, bias=bias, chain=chain, fuse_cap=fuse_cap, generator=generator)
+        self.register_buffer('column_order', _order_code(order))   # saved with the weights: a checkpoint knows its order
 
     @property
     def chain(self) -> Chain: return self.lin.chain
+    @property
+    def native(self) -> bool:
+        "True if the chain runs as native convolutions: order 'chw', L ≥ 2 and c_L a multiple of kh·kw (whole channels × all taps)"
+        kh, kw = self.kernel_size
+        return self.order == 'chw' and self.chain.L >= 2 and self.chain.c[-1] % (kh * kw) == 0
     def n_stored(self) -> int:
         "Trainable entries of the factors (+ bias): the marker `count_nonzero` looks for"
         return self.lin.n_stored()
     def matrix(self) -> torch.Tensor:
-        "The materialised c_out × (k·k·c_in) weight, columns in (kh, kw, c_in) order"
+        "The materialised c_out × (k·k·c_in) weight, columns in `self.order`"
         return self.lin.matrix()
     def conv_weight(self) -> torch.Tensor:
         "The equivalent `nn.Conv2d` weight (c_out, c_in, kh, kw)"
-        kh, kw = self.kernel_size
-        return self.matrix().reshape(self.out_channels, kh, kw, self.in_channels).permute(0, 3, 1, 2)
-
-    def im2col(self, x:torch.Tensor) -> torch.Tensor:
-        "(B, c_in, H, W) -> feature-first patches (k·k·c_in, B·Ho·Wo), rows in (kh, kw, c_in) order"
-        B, C, H, W = x.shape
-        (kh, kw), (sh, sw), (ph, pw) = self.kernel_size, self.stride, self.padding
-        Ho, Wo = (H + 2*ph - kh) // sh + 1, (W + 2*pw - kw) // sw + 1
-        if Ho < 1 or Wo < 1: raise ValueError(f"Input {H}×{W} is smaller than the kernel {kh}×{kw} after padding {self.padding}.")
-        xp = F.pad(x.transpose(0, 1), (pw, pw, ph, ph))  # (C, B, H+2p, W+2p)
-        cols = torch.stack([xp[:, :, i:i + sh*(Ho-1) + 1:sh, j:j + sw*(Wo-1) + 1:sw] for i in range(kh) for j in range(kw)])
-        return cols.reshape(kh * kw * C, B * Ho * Wo), (B, Ho, Wo)
-
-    max_cols = 1 << 18  # patches per im2col matrix: larger batches are processed in chunks to bound memory
-
-    def forward(self, x):
-        if x.ndim != 4 or x.shape[1] != self.in_channels:
-            raise ValueError(f"Expected input (B, {self.in_channels}, H, W), got {tuple(x.shape)}.")
-        step = max(1, self.max_cols // max(1, x.shape[2] * x.shape[3] // (self.stride[0] * self.stride[1])))
-        if x.shape[0] > step: return torch.cat([self._forward(xc) for xc in x.split(step)])
-        return self._forward(x)
-
-    def _forward(self, x):
-        cols, (B, Ho, Wo) = self.im2col(x)
-        y = self.lin.forward_fm(cols).reshape(self.out_channels, B, Ho, Wo).transpose(0, 1)
-        if self.lin.bias is not None: y = y + self.lin.bias.view(1, -1, 1, 1)
-        return y.contiguous()
+        kh, kw = self.kernel_size; W = self.matrix()
+        if self.order == 'chw': return W.reshape(self.out_channels, self.in_channels, kh, kw)
+        return W.reshape(self.out_channels, kh, kw, self.in_channels).permute(0, 3, 1, 2)
     def extra_repr(self):
-        return f'{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}'
+        return (f'{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, '
+                f'order={self.order!r}, path={"native" if self.native else "im2col"}')
 
-# %% ../nbs/02_butterfly.ipynb #75ebc81b
+# %% ../nbs/02_butterfly.ipynb #c3c380fb
+ButterflyConv2d.split_max_b = 2  # native path: F_L with b_L ≤ this runs as b_L depthwise convs, else as one grouped conv (CPU timings)
+
+@patch
+def output_side_product(self:ButterflyConv2d) -> torch.Tensor:
+    "P = F_1 ⋯ F_{L−1}, the c_out × (a_L·b_L) product of the output-side factors (formed from the factors, differentiable)"
+    fs, ws = self.chain.factors, list(self.lin.factors)
+    P = fs[0].to_dense(ws[0])
+    for f, w in zip(fs[1:-1], ws[1:-1]): P = P @ f.to_dense(w)
+    return P
+
+@patch
+def _forward_native(self:ButterflyConv2d, x):
+    cpu_nchw = x.device.type == 'cpu' and not x.is_contiguous(memory_format=torch.channels_last)
+    if cpu_nchw: x = x.contiguous(memory_format=torch.channels_last)            # oneDNN's fast layout for these convs
+    f, w, (kh, kw) = self.chain.factors[-1], self.lin.factors[-1], self.kernel_size
+    cin, m, g, bias, P = self.in_channels, self.out_channels, f.c // (kh * kw), self.lin.bias, self.output_side_product()
+    if f.b > self.split_max_b:                                                 # F_L as one grouped conv, then P as a 1×1 conv
+        y = F.conv2d(x, w.reshape(f.a * f.b, g, kh, kw), None, self.stride, self.padding, groups=f.a)
+        out = F.conv2d(y, P[:, :, None, None], bias)
+    else:                                                                       # one depthwise conv and one 1×1 conv per row β
+        D = w[:, 0].permute(1, 0, 2).reshape(f.b, cin, 1, kh, kw)             # D[β, α·g+i, 0, tap] = T_L[α, 0, β, i·k² + tap]
+        Pb = P.view(m, f.a, 1, f.b).expand(m, f.a, g, f.b).permute(3, 0, 1, 2).reshape(f.b, m, cin, 1, 1)   # [β, o, α·g+i] = P[o, α·b+β]
+        out = None
+        for Db, Pbb in zip(D, Pb):
+            y = F.conv2d(F.conv2d(x, Db, None, self.stride, self.padding, groups=cin), Pbb, bias if out is None else None)
+            out = y if out is None else out.add_(y)
+    return out.contiguous() if cpu_nchw else out
+
+# %% ../nbs/02_butterfly.ipynb #57584a44
+@patch
+def im2col(self:ButterflyConv2d, x:torch.Tensor) -> torch.Tensor:
+    "(B, c_in, H, W) -> feature-first patches (k·k·c_in, B·Ho·Wo), rows in `self.order`"
+    B, C, H, W = x.shape
+    (kh, kw), (sh, sw), (ph, pw) = self.kernel_size, self.stride, self.padding
+    Ho, Wo = (H + 2*ph - kh) // sh + 1, (W + 2*pw - kw) // sw + 1
+    xp = F.pad(x.transpose(0, 1), (pw, pw, ph, ph))  # (C, B, H+2p, W+2p)
+    taps = [xp[:, :, i:i + sh*(Ho-1) + 1:sh, j:j + sw*(Wo-1) + 1:sw] for i in range(kh) for j in range(kw)]
+    cols = torch.stack(taps, dim=0 if self.order == 'hwc' else 1)                # (k·k, C, …) or (C, k·k, …)
+    return cols.reshape(kh * kw * C, B * Ho * Wo), (B, Ho, Wo)
+
+ButterflyConv2d.max_cols = 1 << 18  # im2col path only: patches per im2col matrix; larger batches are processed in chunks to bound memory
+
+@patch
+def _forward_im2col(self:ButterflyConv2d, x):
+    cols, (B, Ho, Wo) = self.im2col(x)
+    y = self.lin.forward_fm(cols).reshape(self.out_channels, B, Ho, Wo).transpose(0, 1)
+    if self.lin.bias is not None: y = y + self.lin.bias.view(1, -1, 1, 1)
+    return y.contiguous()
+
+@patch
+def forward(self:ButterflyConv2d, x):
+    if x.ndim != 4 or x.shape[1] != self.in_channels:
+        raise ValueError(f"Expected input (B, {self.in_channels}, H, W), got {tuple(x.shape)}.")
+    (kh, kw), (ph, pw) = self.kernel_size, self.padding
+    if x.shape[2] + 2*ph < kh or x.shape[3] + 2*pw < kw:
+        raise ValueError(f"Input {x.shape[2]}×{x.shape[3]} is smaller than the kernel {kh}×{kw} after padding {self.padding}.")
+    if self.native: return self._forward_native(x)
+    step = max(1, self.max_cols // max(1, x.shape[2] * x.shape[3] // (self.stride[0] * self.stride[1])))
+    if x.shape[0] > step: return torch.cat([self._forward_im2col(xc) for xc in x.split(step)])
+    return self._forward_im2col(x)
+
+# %% ../nbs/02_butterfly.ipynb #794c286c
 def butterflize(model:nn.Module,  # a CIFAR ResNet from `resnet20()`, modified in place
                 n_segments:int,   # S: replace the 3×3 convs of the last S segments (1..3)
                 n_factors:int,    # L: factors per butterfly (≥ 2)
                 seed:int=None,    # seed of the new layers' init (default: the global generator)
-                fuse_cap:int=FUSE_CAP,
+                fuse_cap:int=FUSE_CAP, # see `butterfly_multiply`
+                order:str='chw',  # column order of every butterfly weight: 'chw' (c_in, kh, kw) or 'hwc' (kh, kw, c_in), see `ButterflyConv2d`
                ) -> nn.Module:
     "Replace the 3×3 convolutions of the last `n_segments` segments by `ButterflyConv2d` with `n_factors` factors"
     segs = segments(model)
@@ -328,35 +382,29 @@ def butterflize(model:nn.Module,  # a CIFAR ResNet from `resnet20()`, modified i
                 if not isinstance(conv, nn.Conv2d) or conv.groups != 1 or conv.dilation != (1, 1):
                     raise TypeError(f"{name} of a block should be a plain nn.Conv2d, got {conv}.")
                 bc = ButterflyConv2d(conv.in_channels, conv.out_channels, conv.kernel_size, stride=conv.stride, padding=conv.padding,
-                                     n_factors=n_factors, bias=conv.bias is not None, fuse_cap=fuse_cap, generator=g)
+                                     n_factors=n_factors, bias=conv.bias is not None, fuse_cap=fuse_cap, generator=g, order=order)
                 setattr(blk, name, bc.to(conv.weight.device, conv.weight.dtype))
     return model
 
+# %% ../nbs/02_butterfly.ipynb #75ebc81b
+OLD_ORDER_MSG = ("this checkpoint was saved with the (kh, kw, c_in) column order of sparsepriv < 0.2; "
+                 "build the model with order='hwc' to load it (e.g. `butterflize(resnet20(), S, L, order='hwc')`).")
+
+@patch
+def _load_from_state_dict(self:ButterflyConv2d, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs):
+    key = prefix + 'column_order'
+    if key not in state_dict and any(k.startswith(prefix + 'lin.') for k in state_dict):    # factors without an order: sparsepriv < 0.2
+        if self.order != 'hwc': raise ValueError(f"{prefix.rstrip('.') or 'ButterflyConv2d'}: {OLD_ORDER_MSG}")
+        state_dict[key] = _order_code('hwc')    # (the dict is load_state_dict's own copy)
+    elif key in state_dict:
+        saved = bytes(state_dict[key].tolist()).decode(errors='replace')
+        if saved != self.order:
+            raise ValueError(f"{prefix.rstrip('.') or 'ButterflyConv2d'}: this checkpoint has column order {saved!r} but the layer was built "
+                             f"with order={self.order!r}; build the model with order={saved!r} to load it.")
+    super(ButterflyConv2d, self)._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs)
+
 # %% ../nbs/02_butterfly.ipynb #21424367
-TABLE1_HPARAMS = {
-    ('dense', None, None): dict(lr=0.03, wd=0.005),
-    ('imp', None, None): dict(lr=0.03, wd=0.005),
-    ('butterfly', 1, 2): dict(lr=0.3, wd=0.0005),
-    ('butterfly', 1, 3): dict(lr=0.3, wd=0.0001),
-    ('butterfly', 2, 2): dict(lr=0.3, wd=0.0005),
-    ('butterfly', 2, 3): dict(lr=0.1, wd=0.001),
-    ('butterfly', 3, 2): dict(lr=0.3, wd=0.0005),
-    ('butterfly', 3, 3): dict(lr=0.1, wd=0.001),
-}  # (method, S, L) -> learning rate and weight decay of the paper's Table 1
-
-def get_hparams(method:str,   # 'dense', 'imp' or 'butterfly'
-                S:int=None,   # butterfly only: number of substituted segments (1..3)
-                L:int=None,   # butterfly only: number of factors (2 or 3)
-               ) -> dict:
-    "The paper's Table 1 learning rate and weight decay: `dict(lr=..., wd=...)`"
-    if method in ('dense', 'imp'):
-        if S is not None or L is not None: raise ValueError(f"S and L apply to method='butterfly' only, got method={method!r}, S={S}, L={L}.")
-        return dict(TABLE1_HPARAMS[(method, None, None)])
-    if method != 'butterfly': raise ValueError(f"method must be 'dense', 'imp' or 'butterfly', got {method!r}.")
-    if (method, S, L) not in TABLE1_HPARAMS:
-        raise ValueError(f"Table 1 gives hyper-parameters for S in {{1, 2, 3}} and L in {{2, 3}}, got S={S!r}, L={L!r}.")
-    return dict(TABLE1_HPARAMS[(method, S, L)])
-
+# Table 1's learning rates and weight decays are training configuration: they live in `sparsepriv.config` (`get_hparams`)
 def table1(configs=tuple(itertools.product((1, 2, 3), (2, 3))), # the (S, L) pairs
           ) -> pd.DataFrame:
     "Table 1: per (S, L), the chains chosen per layer shape, nonzero parameters, % of the dense ResNet-20, lr and wd"

@@ -141,6 +141,8 @@ class Preset:
     n_noise: int = 5          # noisy copies for the sensitivity feature
     eps: float = 1e-3         # noise scale of the sensitivity feature
     eval_bs: int = 1024       # batch size of evaluation and feature extraction
+    dp_delta: float = 1e-5    # DP-SGD configurations: δ of the (ε, δ) guarantee
+    dp_clip: float = 1.0      # DP-SGD configurations: per-example gradient clipping norm
     device: str | None = None # cpu, cuda, cuda:1, ... (None: CUDA when available, else CPU)
     description: str = ''     # what the preset is for
 
@@ -160,6 +162,8 @@ class Preset:
         if not 0 < self.imp_fraction < 1: bad(f"imp_fraction must be in (0, 1), got {self.imp_fraction}.")
         if self.imp_scope not in ('global', 'layer'): bad(f"imp_scope must be 'global' or 'layer', got {self.imp_scope!r}.")
         if any(not 0 < m < 1 for m in self.milestones): bad(f"milestones are fractions of the epochs in (0, 1), got {self.milestones}.")
+        if not 0 < self.dp_delta < 1: bad(f"dp_delta must be in (0, 1), got {self.dp_delta}.")
+        if not self.dp_clip > 0: bad(f"dp_clip must be positive, got {self.dp_clip}.")
 
     def replace(self, **kw) -> Preset:
         "A validated copy with some fields changed"
@@ -181,9 +185,11 @@ class Preset:
 # %% ../nbs/06a_config.ipynb #cce89830
 PRESETS = {
     'smoke': Preset('smoke', size=240, n_valid=40, epochs=1, bs=64, augment=True, seeds=(0,),
-                    configs=('dense', 'bfly-S3-L2', 'imp-k1', 'imp-k2'), attack_epochs=5, eval_bs=512,
-                    description='The whole pipeline on 200 training images per model, 1 epoch, 1 butterfly config, '
-                                '2 IMP rounds: a check that everything runs (under a minute on 2 CPU cores). Its numbers mean nothing.'),
+                    configs=('dense', 'bfly-S3-L2', 'imp-k1', 'imp-k2', 'retrain-k1', 'rimp-k1', 'small-p25', 'dp-e8'),
+                    attack_epochs=5, eval_bs=512,
+                    description='The whole pipeline on 200 training images per model, 1 epoch: 1 butterfly config, 2 IMP rounds '
+                                'and one of each control: a check that everything runs (a minute or two on 2 CPU cores). '
+                                'Its numbers mean nothing.'),
     'quick': Preset('quick', size=350, n_valid=50, epochs=60, bs=32, augment=False, seeds=(0,),
                     configs=('dense', 'bfly-S2-L2', 'bfly-S2-L3', 'imp-k1', 'imp-k2', 'imp-k3'),
                     description='A 15-minute taste on real CIFAR-10, not an answer: 300 training images per network, no '
