@@ -6,11 +6,20 @@ passes, softmax, sensitivity) against 6 plain inference passes of ResNet-20 over
 network inputs per forward, and prints throughput ratio = (6 plain passes time) / (feature extraction time); goal >= 0.9.
 For reference it also times plain passes with 6·bs inputs per forward (what stacking 5 noisy copies onto `bs` clean
 images would cost): on a CPU such large forwards are much slower per image.
-Usage: python bench/bench_attack.py [--n 512] [--bs 256] [--device cpu] [--repeats 3]
+
+It then times every stage of the whole attack on n target points (half members) and n shadow points, in one run:
+the paper's feature extraction (target and shadow), its nine discriminators (small MLPs trained on the CPU, timed
+separately and excluded from the ratio), the four threshold baselines, the two extra forward passes of the likelihood
+attacks (the reference -- the shadow -- on the target points, the target on the population = the shadow points) and
+LiRA + RMIA themselves (`likelihood_attacks`, with its calibration game). The whole attack stage, discriminators
+excluded, is compared with 6 plain inference passes over the same 2n points (goal: at most 1.5 times).
+Usage: python bench/bench_attack.py [--n 512] [--bs 256] [--device cpu] [--repeats 3] [--epochs 80]
 """
 import argparse, time
+import numpy as np
 import torch
-from sparsepriv.attack import attack_features
+from sparsepriv.attack import attack_features, baseline_scores, fit_class_thresholds, train_discriminator, HIDDEN, LRS, BASELINES
+from sparsepriv.likelihood import phi_from_logits, model_signals, lira_scores, rmia_scores, likelihood_attacks
 
 try:
     from sparsepriv.models import resnet20
@@ -42,6 +51,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--n', type=int, default=512); ap.add_argument('--bs', type=int, default=256)
     ap.add_argument('--device', default='cpu'); ap.add_argument('--repeats', type=int, default=3)
+    ap.add_argument('--epochs', type=int, default=80)
     a = ap.parse_args(); torch.manual_seed(0)
     dev = torch.device(a.device)
     net = resnet20().to(dev).eval()
@@ -69,5 +79,49 @@ def main():
     print(f'  6 plain passes, stacked batch {6 * a.bs}:  {t_s:.2f} s  ({6 * a.n / t_s:.0f} images/s)')
     print(f'throughput ratio (extraction vs 6 plain passes): {t_p / t_f:.2f}  (goal >= 0.9)')
     print(f'(6 plain passes with 6·bs inputs per forward: {t_s / t_f:.2f} times the extraction time)')
+    stages(a, dev, prep, sync)
+
+def stages(a, dev, prep, sync):
+    "Time every stage of the attack on n target and n shadow points against 6 plain passes over those 2n points"
+    n = a.n; torch.manual_seed(1)
+    target, shadow = resnet20().to(dev).eval(), resnet20().to(dev).eval()
+    x = torch.randint(0, 256, (2 * n, 3, 32, 32), dtype=torch.uint8); y = torch.randint(0, 10, (2 * n,))
+    tg, sh = np.arange(n), n + np.arange(n)                         # target points, shadow points (= the population)
+    lab = (np.arange(n) < n // 2).astype(np.int64)                  # members first, in both sets
+    kw = dict(prep=prep, bs=a.bs, device=dev)
+    st = {}
+    def feats(): st['ft'], st['fs'] = attack_features(target, x, y, tg, seed=1, **kw), attack_features(shadow, x, y, sh, seed=0, **kw); sync()
+    def extra(): st['ref_t'], st['tgt_p'] = model_signals(shadow, x, y, tg, **kw), model_signals(target, x, y, sh, **kw); sync()
+    def base():
+        bs_, bt = baseline_scores(st['fs'].logits, st['fs'].y), baseline_scores(st['ft'].logits, st['ft'].y)
+        for b in BASELINES: bt[b] - fit_class_thresholds(bs_[b], lab, st['fs'].y)[st['ft'].y]
+    def phis(): st['phi_t'], st['phi_s'] = phi_from_logits(st['ft'].logits, st['ft'].y), phi_from_logits(st['fs'].logits, st['fs'].y)
+    def likelihood():
+        st['rec'] = likelihood_attacks(st['phi_t'], st['ref_t'][None], st['tgt_p'], st['phi_s'][None], lab[None].astype(bool), tg, sh, labels=lab)
+    def lira(): lira_scores(st['phi_t'], st['ref_t'][None], sigma=1.)
+    def rmia():
+        o = np.ones((1, n), bool); rmia_scores(st['phi_t'], st['ref_t'][None], o, st['tgt_p'], st['phi_s'][None], o, a=0.5)
+    @torch.no_grad()
+    def plain6():
+        for _ in range(6):
+            for i in range(0, 2 * n, a.bs): target(prep(x[i:i+a.bs].to(dev))).softmax(-1).cpu()
+        sync()
+    def discs():
+        X = st['fs'].matrix()
+        for k, (h, lr) in enumerate((h, lr) for h in HIDDEN for lr in LRS): train_discriminator(X, lab, h, lr, a.epochs, seed=k)
+    names = ['feature extraction (target + shadow, clean + 5 noisy)', 'extra passes (shadow on target pts, target on population)',
+             'threshold baselines (4, per-class thresholds)', 'phi from the clean logits (no forward)',
+             'LiRA + RMIA with calibration (likelihood_attacks)', '  of which LiRA scores alone', '  of which RMIA scores alone (one a)',
+             '6 plain passes over the 2n points']
+    ts = best_times([feats, extra, base, phis, likelihood, lira, rmia, plain6], a.repeats)
+    t0 = time.perf_counter(); discs(); t_d = time.perf_counter() - t0
+    print(f'\nWhole attack on {n} target + {n} shadow points (ResNet-20, {dev}, bs {a.bs}, best of {a.repeats}; '
+          f'machine load shared with other work):')
+    for name, t in zip(names, ts): print(f'  {name:<60s} {t:8.4f} s')
+    print(f'  {"nine discriminators (CPU MLPs, " + str(a.epochs) + " epochs, one run)":<60s} {t_d:7.3f} s')
+    total = ts[0] + ts[1] + ts[2] + ts[3] + ts[4]
+    print(f'attack stage without discriminators: {total:.3f} s = {total / ts[-1]:.2f} x the 6 plain passes (goal <= 1.5)')
+    print(f'  with the discriminators: {(total + t_d) / ts[-1]:.2f} x;  likelihood attacks alone (extra passes + phi + scores): '
+          f'{(ts[1] + ts[3] + ts[4]) / ts[-1]:.2f} x;  info {st["rec"]["info"]}')
 
 if __name__ == '__main__': main()
