@@ -4,13 +4,15 @@
 
 # %% ../nbs/01_models.ipynb #f4758944
 from __future__ import annotations
+import math
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 import pandas as pd
 
 # %% auto #0
-__all__ = ['BasicBlock', 'ResNet', 'resnet20', 'segments', 'layer_table', 'count_params', 'count_nonzero']
+__all__ = ['BasicBlock', 'ResNet', 'scaled_widths', 'resnet20', 'segments', 'layer_table', 'count_params', 'count_nonzero',
+           'width_for_params']
 
 # %% ../nbs/01_models.ipynb #b345fe8b
 class BasicBlock(nn.Module):
@@ -60,10 +62,18 @@ class ResNet(nn.Module):
         out = F.adaptive_avg_pool2d(out, 1).flatten(1)
         return self.linear(out)
 
+def scaled_widths(width:float=1.0, # factor applied to the filters 16, 32, 64 of the three segments
+                 ) -> tuple[int, int, int]:
+    "The filters of the three segments of a ResNet-20 of width `width`: `round(16w), round(32w), round(64w)`, each at least 1"
+    if not (isinstance(width, (int, float)) and math.isfinite(width) and width > 0):
+        raise ValueError(f"width must be a positive number (1.0 = the paper's 16/32/64 filters), got {width!r}.")
+    return tuple(max(1, int(math.floor(c * width + 0.5))) for c in (16, 32, 64))
+
 def resnet20(num_classes:int=10, # number of classes
+             width:float=1.0,    # width factor: segments of round(16w), round(32w), round(64w) filters (1.0: the paper's network)
             ) -> ResNet:
-    "ResNet-20 for 32×32 inputs (He et al. 2016) with option-B shortcuts: 272,474 parameters for 10 classes"
-    return ResNet((3, 3, 3), num_classes=num_classes)
+    "ResNet-20 for 32×32 inputs (He et al. 2016) with option-B shortcuts: 272,474 parameters for 10 classes at width 1"
+    return ResNet((3, 3, 3), num_classes=num_classes, widths=scaled_widths(width))
 
 def segments(model:ResNet) -> list[nn.Sequential]:
     "The three segments `[layer1, layer2, layer3]` of a CIFAR ResNet"
@@ -97,3 +107,16 @@ def count_nonzero(model:nn.Module) -> int:
             n += int((model.weight != 0).sum())  # `weight` is weight_orig * weight_mask under torch's pruning
         else: n += p.numel()
     return n + sum(count_nonzero(c) for c in model.children())
+
+# %% ../nbs/01_models.ipynb #a1d0e002
+def width_for_params(pct:float,          # target parameter count, in % of the dense ResNet-20 (272,474)
+                     num_classes:int=10, # number of classes (the dense reference has the same)
+                    ) -> float:
+    "The width `w = j/64` (j = 1..128) whose `resnet20(width=w)` has the parameter count closest to `pct` % of the dense network"
+    if not (isinstance(pct, (int, float)) and math.isfinite(pct) and pct > 0):
+        raise ValueError(f"pct must be a positive percentage of the dense network's parameters (e.g. 25), got {pct!r}.")
+    with torch.device('meta'):   # shapes only: no memory, no initialisation
+        n_dense = count_params(resnet20(num_classes))
+        counts = {j / 64: count_params(resnet20(num_classes, width=j / 64)) for j in range(1, 129)}
+    target = pct / 100 * n_dense
+    return min(counts, key=lambda w: (abs(counts[w] - target), w))

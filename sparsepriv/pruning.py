@@ -4,7 +4,7 @@
 
 # %% ../nbs/04_pruning.ipynb #0709673a
 from __future__ import annotations
-import os, json, math, time
+import os, json, math, time, shutil
 from pathlib import Path
 import numpy as np
 import pandas as pd
@@ -17,8 +17,9 @@ from .models import count_nonzero, count_params
 from .train import train_model
 
 # %% auto #0
-__all__ = ['prunable', 'dense_masks', 'magnitude_masks', 'remaining', 'apply_masks', 'MaskCallback', 'save_masks', 'load_masks',
-           'save_model', 'load_model', 'sparsity_report', 'round_done', 'run_imp', 'load_round']
+__all__ = ['prunable', 'dense_masks', 'remaining', 'magnitude_masks', 'random_masks', 'apply_masks', 'MaskCallback',
+           'CorruptFileError', 'save_masks', 'load_masks', 'save_model', 'load_model', 'sparsity_report', 'round_done',
+           'run_imp', 'load_round']
 
 # %% ../nbs/04_pruning.ipynb #43dabcde
 def prunable(model:nn.Module) -> dict[str, nn.Parameter]:
@@ -42,12 +43,8 @@ def dense_masks(model:nn.Module) -> dict[str, torch.Tensor]:
 
 def _n_prune(fraction, n): return int(math.floor(fraction * n + 0.5))
 
-def magnitude_masks(model:nn.Module,        # network whose current weights are ranked
-                    masks:dict=None,        # current masks (default: nothing pruned yet)
-                    fraction:float=0.2,     # fraction of the still-unpruned weights to prune
-                    scope:str='global',     # 'global': rank all prunable weights together; 'layer': prune each layer by `fraction`
-                   ) -> dict[str, torch.Tensor]:
-    "New masks pruning `fraction` of the remaining weights with the smallest magnitude (nested in `masks`)"
+def _prune(model, masks, fraction, scope, order):
+    "Prune `fraction` of the remaining weights (globally or per layer); `order(magnitudes)` ranks them, first pruned first"
     if not 0 <= fraction < 1: raise ValueError(f"fraction must be in [0, 1), got {fraction!r} (0.2 prunes 20% of the remaining weights).")
     if scope not in ('global', 'layer'): raise ValueError(f"scope must be 'global' or 'layer', got {scope!r}.")
     ws = prunable(model)
@@ -59,12 +56,12 @@ def magnitude_masks(model:nn.Module,        # network whose current weights are 
     if scope == 'global':
         allm = torch.cat(mags)
         drop = torch.zeros(len(allm), dtype=torch.bool)
-        drop[torch.argsort(allm, stable=True)[:_n_prune(fraction, len(allm))]] = True
+        drop[order(allm)[:_n_prune(fraction, len(allm))]] = True
         drops = drop.split([len(v) for v in mags])
     else:
         drops = []
         for v in mags:
-            d = torch.zeros(len(v), dtype=torch.bool); d[torch.argsort(v, stable=True)[:_n_prune(fraction, len(v))]] = True
+            d = torch.zeros(len(v), dtype=torch.bool); d[order(v)[:_n_prune(fraction, len(v))]] = True
             drops.append(d)
     new = {}
     for k, d in zip(names, drops):
@@ -77,6 +74,26 @@ def remaining(masks:dict) -> float:
     "Fraction of the prunable weights that `masks` keep"
     return sum(int(m.sum()) for m in masks.values()) / sum(m.numel() for m in masks.values())
 
+# %% ../nbs/04_pruning.ipynb #b4a10001
+def magnitude_masks(model:nn.Module,        # network whose current weights are ranked
+                    masks:dict=None,        # current masks (default: nothing pruned yet)
+                    fraction:float=0.2,     # fraction of the still-unpruned weights to prune
+                    scope:str='global',     # 'global': rank all prunable weights together; 'layer': prune each layer by `fraction`
+                   ) -> dict[str, torch.Tensor]:
+    "New masks pruning `fraction` of the remaining weights with the smallest magnitude (nested in `masks`)"
+    return _prune(model, masks, fraction, scope, lambda v: torch.argsort(v, stable=True))
+
+# %% ../nbs/04_pruning.ipynb #b4a10003
+def random_masks(model:nn.Module,        # network whose prunable weights are masked (their values are not used)
+                 masks:dict=None,        # current masks (default: nothing pruned yet)
+                 fraction:float=0.2,     # fraction of the still-unpruned weights to prune
+                 scope:str='global',     # 'global': the count is taken over all layers; 'layer': `fraction` of each layer
+                 seed:int=0,             # seed of the random choice
+                ) -> dict[str, torch.Tensor]:
+    "New masks pruning `fraction` of the remaining weights chosen uniformly at random: the same counts as `magnitude_masks`"
+    g = torch.Generator().manual_seed(int(seed))
+    return _prune(model, masks, fraction, scope, lambda v: torch.randperm(len(v), generator=g))
+
 # %% ../nbs/04_pruning.ipynb #669a6ad5
 def apply_masks(model:nn.Module, masks:dict) -> nn.Module:
     "Set the pruned prunable weights of `model` to exactly +0.0 (in place); returns `model`"
@@ -85,6 +102,7 @@ def apply_masks(model:nn.Module, masks:dict) -> nn.Module:
         for k, w in ws.items(): w.masked_fill_(~masks[k].to(w.device), 0.)
     return model
 
+# %% ../nbs/04_pruning.ipynb #b4a10005
 class MaskCallback(Callback):
     "Keep pruned weights, their gradients and their momentum buffers at exactly 0.0 during training"
     order = 0   # before_step/after_step: no other default callback acts on the weights there
@@ -108,15 +126,36 @@ class MaskCallback(Callback):
                     if st and isinstance(st.get(key), torch.Tensor): st[key].masked_fill_(off, 0.)
 
 # %% ../nbs/04_pruning.ipynb #79f2f059
+class CorruptFileError(ValueError):
+    "A saved file (masks, weights, metrics) that exists but cannot be read back; `.path` is the file"
+    def __init__(self, msg:str, path=None): super().__init__(msg, path); self.path = path
+    def __str__(self): return str(self.args[0])
+
+def _damaged(f, what, detail):
+    return CorruptFileError(f"{f} is damaged: it exists but cannot be read as a {what} ({detail}). It was probably truncated "
+                            f"(interrupted write or copy, full disk); delete it and rerun to recompute it.", Path(f))
+
+def _torch_load(f, what:str):
+    f = Path(f)
+    if not f.exists(): raise FileNotFoundError(f"No {what} at {f}.")
+    try: return torch.load(f, map_location='cpu', weights_only=True)
+    except Exception as e: raise _damaged(f, what, f"{type(e).__name__}: {(str(e).splitlines() or [''])[0][:160]}") from None
+
+def _read_json(f, what:str='metrics file') -> dict:
+    try: return json.loads(Path(f).read_text())
+    except json.JSONDecodeError as e: raise _damaged(f, what, f"invalid JSON: {e}") from None
+
+# %% ../nbs/04_pruning.ipynb #b4a10008
 def save_masks(masks:dict, f) -> Path:
     "Save `{name: BoolTensor}` masks to `f` (atomically)"
     return atomic_write(f, lambda t: torch.save({k: v.detach().cpu().bool() for k, v in masks.items()}, t))
 
 def load_masks(f) -> dict[str, torch.Tensor]:
-    "Masks saved by `save_masks`"
-    f = Path(f)
-    if not f.exists(): raise FileNotFoundError(f"No mask file at {f}.")
-    return torch.load(f, map_location='cpu', weights_only=True)
+    "Masks saved by `save_masks` (`CorruptFileError` if the file is damaged)"
+    ms = _torch_load(f, 'mask file')
+    if not (isinstance(ms, dict) and ms and all(isinstance(v, torch.Tensor) and v.dtype == torch.bool for v in ms.values())):
+        raise _damaged(f, 'mask file', 'not a dict of bool tensors')
+    return ms
 
 def save_model(model:nn.Module, f) -> Path:
     "Save `model.state_dict()` to `f` (atomically, on CPU)"
@@ -124,7 +163,12 @@ def save_model(model:nn.Module, f) -> Path:
 
 def load_model(model:nn.Module, f, masks:dict=None) -> nn.Module:
     "Load a `state_dict` saved by `save_model` into `model` (and apply `masks`); returns `model`"
-    model.load_state_dict(torch.load(f, map_location='cpu', weights_only=True))
+    sd = _torch_load(f, 'weights file')
+    if not isinstance(sd, dict): raise _damaged(f, 'weights file', f'a {type(sd).__name__}, not a state_dict')
+    try: model.load_state_dict(sd)
+    except RuntimeError as e:
+        raise ValueError(f"The weights in {f} do not fit this {type(model).__name__} (another architecture or width?): "
+                         f"{(str(e).splitlines() or [''])[1 if len(str(e).splitlines()) > 1 else 0].strip()[:200]}") from None
     return apply_masks(model, masks) if masks is not None else model
 
 # %% ../nbs/04_pruning.ipynb #9309b18f
@@ -145,47 +189,89 @@ def sparsity_report(model:nn.Module, masks:dict=None) -> pd.DataFrame:
 # %% ../nbs/04_pruning.ipynb #9d579412
 def _round_dir(out_dir, k): return Path(out_dir)/f'round_{k:02d}'
 
-def _settings(fraction, scope, seed, train_kwargs) -> dict:
+def _settings(fraction, scope, seed, train_kwargs, criterion='magnitude') -> dict:
     tk = {k: v for k, v in train_kwargs.items() if k != 'cbs'}
-    return json.loads(json.dumps(dict(fraction=fraction, scope=scope, seed=seed, train_kwargs=tk)))
+    return json.loads(json.dumps(dict(fraction=fraction, scope=scope, criterion=criterion, seed=seed, train_kwargs=tk)))
+
+def _mismatch(stored:dict, settings:dict, k:int) -> bool:
+    "Whether a round's stored settings differ from `settings` in what round `k` depends on (round 0: seed and training only)"
+    stored = {'criterion': 'magnitude', **(stored or {})}   # chains written before criterion existed were magnitude chains
+    keys = ('seed', 'train_kwargs') if k == 0 else tuple(settings)
+    return any(stored.get(key) != settings[key] for key in keys)
 
 def round_done(out_dir, k:int) -> bool:
     "Whether round `k` of the chain in `out_dir` is finished (its marker exists)"
     return (_round_dir(out_dir, k)/'done').exists()
 
+# %% ../nbs/04_pruning.ipynb #b4a10011
+def _shared_round0(round0_dir, settings) -> dict:
+    "The metrics of the finished round 0 in `round0_dir`, checked against the chain's training settings"
+    r0 = Path(round0_dir)
+    if not (r0/'done').exists():
+        raise FileNotFoundError(f"round0_dir {r0} is not a finished round 0 ({r0/'done'} is missing): run the IMP chain's "
+                                "round 0 first (run_imp(..., rounds=0)), then pass its round_00 folder.")
+    rec = _read_json(r0/'metrics.json')
+    if rec.get('round') != 0: raise ValueError(f"round0_dir {r0} holds round {rec.get('round')}, not round 0: pass the chain's round_00 folder.")
+    if _mismatch(rec.get('settings'), settings, 0):
+        st = rec.get('settings') or {}
+        raise ValueError(f"round0_dir {r0} was trained with seed {st.get('seed')} and train_kwargs {st.get('train_kwargs')}, this chain "
+                         f"asks for seed {settings['seed']} and {settings['train_kwargs']}: a control chain must share round 0 with the "
+                         "IMP chain of the same seed and training settings.")
+    return rec
+
+def _copy_round0(round0_dir, d):
+    "Copy the files of a finished round 0 into `d` (atomically, the `done` marker last)"
+    for name in ('masks.pt', 'best.pt', 'metrics.json'):
+        atomic_write(d/name, lambda t, src=Path(round0_dir)/name: shutil.copyfile(src, t))
+    atomic_write_text(d/'done', time.strftime('%Y-%m-%d %H:%M:%S'))
+
+# %% ../nbs/04_pruning.ipynb #b4a10012
 def run_imp(make_model,              # function returning a fresh, untrained network (same architecture every call)
             dls,                     # loaders of `sparsepriv.data.dataloaders`
             rounds:int,              # number of pruning rounds; rounds 0 (dense) .. `rounds` are run
             out_dir,                 # folder of the chain; round k goes to out_dir/round_{k:02d}
-            fraction:float=0.2,      # fraction of the remaining prunable weights pruned per round
-            scope:str='global',      # 'global' or 'layer' magnitude ranking
+            fraction:float=0.2,      # fraction of the remaining prunable weights pruned per round (0: the retraining control)
+            scope:str='global',      # 'global' or 'layer' ranking (magnitude) or counting (random)
             train_kwargs:dict=None,  # arguments of `train_model` (epochs, lr, wd, momentum, milestones, extra cbs)
-            seed:int=0,              # seed of every round's training
+            seed:int=0,              # seed of every round's training (and of the random masks)
             progress:bool=True,      # fastai progress bars, and one line per round
+            criterion:str='magnitude', # 'magnitude' (IMP) or 'random' (same counts, weights chosen at random)
+            round0_dir=None,         # finished round_00 folder of an IMP chain to share (copied) instead of training round 0
            ) -> list[dict]:
-    "Run (or resume) IMP with rewinding to the best epoch; returns the metrics of rounds 0..`rounds`"
+    "Run (or resume) IMP with rewinding to the best epoch, or one of its control chains; returns the metrics of rounds 0..`rounds`"
     if int(rounds) != rounds or rounds < 0: raise ValueError(f"rounds must be a non-negative integer, got {rounds!r}.")
-    if not 0 < fraction < 1: raise ValueError(f"fraction must be in (0, 1), got {fraction!r}.")
+    if not 0 <= fraction < 1: raise ValueError(f"fraction must be in [0, 1), got {fraction!r} (0 = retrain without pruning).")
     if scope not in ('global', 'layer'): raise ValueError(f"scope must be 'global' or 'layer', got {scope!r}.")
+    if criterion not in ('magnitude', 'random'): raise ValueError(f"criterion must be 'magnitude' or 'random', got {criterion!r}.")
     tk = dict(train_kwargs or {})
     for k in ('seed', 'progress', 'model', 'dls'):
         if k in tk: raise ValueError(f"train_kwargs must not contain {k!r}: pass it to run_imp directly.")
     extra_cbs = list(tk.pop('cbs', None) or [])
-    settings = _settings(fraction, scope, seed, tk)
+    settings = _settings(fraction, scope, seed, tk, criterion)
+    shared = None if round0_dir is None else _shared_round0(round0_dir, settings)
+    name = 'retrain' if fraction == 0 else ('IMP' if criterion == 'magnitude' else 'random-pruning')
     recs = []
     for k in range(int(rounds) + 1):
         d = _round_dir(out_dir, k)
         if round_done(out_dir, k):
-            rec = json.loads((d/'metrics.json').read_text())
-            if rec.get('settings') != settings:
+            rec = _read_json(d/'metrics.json')
+            if _mismatch(rec.get('settings'), settings, k):
                 raise ValueError(f"{d} was made with settings {rec.get('settings')}, this call asks for {settings}. "
                                  "Resume with the same settings, or use another out_dir.")
+            if k == 0 and shared is not None and rec != shared:
+                raise ValueError(f"{d} is not the round 0 in round0_dir {round0_dir} (their metrics differ): "
+                                 "use another out_dir, or the round0_dir this chain was started from.")
             recs.append(rec); continue
+        if k == 0 and shared is not None:
+            if Path(round0_dir).resolve() != d.resolve(): _copy_round0(round0_dir, d)
+            recs.append(shared); continue
         set_seed(seed); model = make_model()
         if k == 0: masks = dense_masks(model)
         else:
             prev = _round_dir(out_dir, k - 1)
-            masks = magnitude_masks(load_model(model, prev/'best.pt'), load_masks(prev/'masks.pt'), fraction, scope)  # rewind, prune
+            load_model(model, prev/'best.pt'); prev_masks = load_masks(prev/'masks.pt')          # rewind
+            masks = (magnitude_masks(model, prev_masks, fraction, scope) if criterion == 'magnitude'
+                     else random_masks(model, prev_masks, fraction, scope, seed=seed * 1_000_003 + k))  # prune
         apply_masks(model, masks)
         learn, met = train_model(model, dls, cbs=[MaskCallback(masks)] + extra_cbs, seed=seed, progress=progress, **tk)
         model = learn.model
@@ -195,11 +281,12 @@ def run_imp(make_model,              # function returning a fresh, untrained net
         save_masks(masks, d/'masks.pt'); save_model(model, d/'best.pt')
         atomic_write_text(d/'metrics.json', json.dumps(rec))
         atomic_write_text(d/'done', time.strftime('%Y-%m-%d %H:%M:%S'))   # last: the round is complete
-        if progress: print(f"IMP round {k}: {100*rec['remaining']:.2f}% of prunable weights left, nonzero {rec['nonzero_pct']:.2f}%, "
+        if progress: print(f"{name} round {k}: {100*rec['remaining']:.2f}% of prunable weights left, nonzero {rec['nonzero_pct']:.2f}%, "
                            f"test acc {rec['test_acc']:.2f}% (best epoch {rec['best_epoch']})")
         recs.append(rec)
     return recs
 
+# %% ../nbs/04_pruning.ipynb #b4a10013
 def load_round(make_model,  # function returning a fresh network of the chain's architecture
                out_dir,     # folder of the chain
                k:int,       # round to load (0 = dense)
