@@ -1,12 +1,13 @@
-"""Benchmark of the training path (a ratio measured in one run; not a timed test).
+"""Benchmark of the training path (ratios measured in one run; not a timed test).
 
 Images/s of one training epoch of ResNet-20 (batch 256) through fastai's `Learner` as `sparsepriv.train` sets it
-up -- the project's `TensorLoader` (shuffle + crop + flip + normalise), the step schedule, `BestWeights`, and
-IMP's `MaskCallback` with 20% of the weights pruned -- against a bare PyTorch loop over the same pool tensors,
-with the same model, batch size, optimizer and the same augmentation written inline (`torch.optim.SGD`, no
-callbacks, no masks). Only the training phase is timed (fastai's validation pass is excluded); the bare loop
-without augmentation is printed for reference.
-Epochs of the two paths alternate (`--repeats`, best of each kept), so that the load of a shared machine hits both.
+up -- the project's `TensorLoader` (shuffle + crop + flip + normalise), the step schedule, `BestWeights`, IMP's
+`MaskCallback` with 20% of the weights pruned, and the default channels-last memory format -- against a bare
+PyTorch loop over the same pool tensors, with the same model, batch size, optimizer and the same augmentation
+written inline (`torch.optim.SGD`, no callbacks, no masks), (b) in the default memory format and (c) in
+channels-last. Only the training phase is timed (fastai's validation pass is excluded); the bare loop without
+augmentation is printed for reference. Goals: package / bare default >= 1.25, package / bare channels-last >= 0.95.
+Epochs of the three paths alternate (`--repeats`, best of each kept), so that the load of a shared machine hits all.
 Usage: SPARSEPRIV_DATA=... python bench/bench_train.py [--images 3072] [--repeats 3] [--device cpu|cuda]
 """
 import argparse, time
@@ -28,8 +29,8 @@ class TrainTimer(Callback):
     def before_train(self): sync(self.dls.device); self.t0, self.c0 = time.perf_counter(), time.process_time()
     def after_train(self): sync(self.dls.device); self.t, self.c = time.perf_counter() - self.t0, time.process_time() - self.c0
 
-def bare_epoch(model, opt, x, y, idxs, bs, seed, augment, dev):
-    "One epoch of a plain PyTorch loop: permute, index, (augment), normalise, forward, backward, step"
+def bare_epoch(model, opt, x, y, idxs, bs, seed, augment, dev, cl=False):
+    "One epoch of a plain PyTorch loop: permute, index, (augment), normalise, (channels-last), forward, backward, step"
     g = torch.Generator().manual_seed(seed)
     order = idxs[torch.randperm(len(idxs), generator=g).to(dev)]
     model.train(); n = 0
@@ -39,6 +40,7 @@ def bare_epoch(model, opt, x, y, idxs, bs, seed, augment, dev):
         xb = x[bi]
         if augment: xb = augment_batch(xb, g)
         xb, yb = normalize(xb), y[bi]
+        if cl: xb = xb.contiguous(memory_format=torch.channels_last)
         opt.zero_grad(set_to_none=True)
         F.cross_entropy(model(xb), yb).backward(); opt.step(); n += len(bi)
     sync(dev)
@@ -57,20 +59,24 @@ def main():
     xd, yd = dls.train.x, dls.train.y                      # the same pool tensors the loaders index
     idxs = torch.as_tensor(s.target_train, device=dev)
 
-    torch.manual_seed(0); m_learn = resnet20(); m_bare = resnet20(); m_bare.load_state_dict(m_learn.state_dict())
+    torch.manual_seed(0); m_learn = resnet20(); m_bare, m_cl = resnet20(), resnet20()
+    m_bare.load_state_dict(m_learn.state_dict()); m_cl.load_state_dict(m_learn.state_dict())
     masks = magnitude_masks(m_learn, None, 0.2); apply_masks(m_learn, masks)
     learn = make_learner(m_learn, DataLoaders(dls.train.new(), dls.valid, device=dev), epochs=1, lr=0.03, wd=0.005, cbs=[MaskCallback(masks), TrainTimer()])
     opt = torch.optim.SGD(m_bare.to(dev).parameters(), lr=0.03, momentum=0.9, weight_decay=0.005)
+    m_cl = m_cl.to(dev, memory_format=torch.channels_last)
+    opt_cl = torch.optim.SGD(m_cl.parameters(), lr=0.03, momentum=0.9, weight_decay=0.005)
 
     # warm-up: a few batches of each path (allocator, kernels, threads)
     warm = dls.train.new(idxs=s.target_train[:2*a.bs])
     with learn.no_bar(), learn.no_logging():
         learn.dls.loaders[0] = warm; learn.fit(1)
     bare_epoch(m_bare, opt, xd, yd, idxs[:2*a.bs], a.bs, 1, True, dev)
+    bare_epoch(m_cl, opt_cl, xd, yd, idxs[:2*a.bs], a.bs, 1, True, dev, cl=True)
 
-    # timed epochs, alternating the two paths so that a change of machine load hits both; best of `repeats` each
+    # timed epochs, alternating the three paths so that a change of machine load hits both; best of `repeats` each
     n_train = sum(len(b[1]) for b in dls.train.new(augment=False))
-    ips_learn, ips_bare, t_fit, cpu_learn, cpu_bare = [], [], [], [], []
+    ips_learn, ips_bare, ips_cl, t_fit, cpu_learn, cpu_bare, cpu_cl = [], [], [], [], [], [], []
     for r in range(a.repeats):
         learn.dls.loaders[0] = dls.train.new(seed=r)
         t0 = time.perf_counter()
@@ -79,17 +85,21 @@ def main():
         tm = learn.cbs.filter(lambda c: isinstance(c, TrainTimer))[0]
         ips_learn.append(n_train / tm.t); cpu_learn.append(n_train / tm.c)
         w, c = bare_epoch(m_bare, opt, xd, yd, idxs, a.bs, r, True, dev); ips_bare.append(w); cpu_bare.append(c)
+        w, c = bare_epoch(m_cl, opt_cl, xd, yd, idxs, a.bs, r, True, dev, cl=True); ips_cl.append(w); cpu_cl.append(c)
     ips_plain = bare_epoch(m_bare, opt, xd, yd, idxs, a.bs, 0, False, dev)[0]
-    L, B = max(ips_learn), max(ips_bare)
+    L, B, C = max(ips_learn), max(ips_bare), max(ips_cl)
     fmt = lambda v: ', '.join(f'{u:.1f}' for u in v)
     print(f"ResNet-20, batch {a.bs}, {n_train} images per epoch, device {dev}, {torch.get_num_threads()} threads, "
           f"{a.repeats} alternating epochs per path (best shown, all in brackets)")
-    print(f"  Learner + TensorLoader + schedule + BestWeights + MaskCallback : {L:8.1f} img/s  [{fmt(ips_learn)}]")
+    print(f"  (a) package: Learner + TensorLoader + schedule + BestWeights + MaskCallback, channels-last : {L:8.1f} img/s  [{fmt(ips_learn)}]")
     print(f"      (whole fit incl. validation of {dls.valid.n} images: {min(t_fit):.1f} s)")
-    print(f"  bare PyTorch loop, same tensors, same augmentation            : {B:8.1f} img/s  [{fmt(ips_bare)}]")
-    print(f"  bare PyTorch loop, no augmentation (reference)                : {ips_plain:8.1f} img/s")
-    print(f"  ratio Learner / bare loop: {L / B:.3f}   (goal >= 0.95; vs the loop without augmentation: {L / ips_plain:.3f})")
-    print(f"  same ratio in images per CPU-second of this process (less sensitive to other jobs on a shared machine): "
-          f"{max(cpu_learn) / max(cpu_bare):.3f}")
+    print(f"  (b) bare PyTorch loop, default layout, same tensors, same augmentation        : {B:8.1f} img/s  [{fmt(ips_bare)}]")
+    print(f"  (c) bare PyTorch loop, channels-last, same tensors, same augmentation         : {C:8.1f} img/s  [{fmt(ips_cl)}]")
+    print(f"      bare loop, default layout, no augmentation (reference)                     : {ips_plain:8.1f} img/s")
+    print(f"  ratio package / bare default       : {L / B:.3f}   (goal >= 1.25)")
+    print(f"  ratio package / bare channels-last : {L / C:.3f}   (goal >= 0.95)")
+    print(f"  ratio bare channels-last / bare default: {C / B:.3f}")
+    print(f"  the same ratios in images per CPU-second of this process (less sensitive to other jobs on a shared machine): "
+          f"{max(cpu_learn) / max(cpu_bare):.3f}, {max(cpu_learn) / max(cpu_cl):.3f}")
 
 if __name__ == '__main__': main()

@@ -11,14 +11,14 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from sklearn.metrics import roc_curve, roc_auc_score
-from sklearn.model_selection import train_test_split
+from sklearn.model_selection import StratifiedKFold
 import matplotlib.pyplot as plt
 
 # %% auto #0
-__all__ = ['N_CLASSES', 'ATTACK_METRICS', 'BASELINES', 'HIDDEN', 'LRS', 'ATTACK_NAMES', 'torch_threads', 'full_fp32',
-           'AttackFeatures', 'attack_features', 'defense', 'tpr_at_fpr', 'attack_metrics', 'baseline_scores',
-           'fit_threshold', 'fit_class_thresholds', 'make_mlp', 'train_discriminator', 'disc_scores', 'balance',
-           'run_attack', 'flat_metrics', 'plot_roc', 'plot_sensitivity']
+__all__ = ['N_CLASSES', 'ATTACK_METRICS', 'BASELINES', 'HIDDEN', 'LRS', 'CANDIDATES', 'ORACLE_METRICS', 'ATTACK_NAMES',
+           'torch_threads', 'full_fp32', 'AttackFeatures', 'attack_features', 'defense', 'tpr_at_fpr', 'attack_metrics',
+           'baseline_scores', 'fit_threshold', 'fit_class_thresholds', 'make_mlp', 'train_discriminator', 'disc_scores',
+           'cv_candidates', 'best_candidate', 'balance', 'run_attack', 'flat_metrics', 'plot_roc', 'plot_sensitivity']
 
 # %% ../nbs/05_attack.ipynb #4c4dfca0
 N_CLASSES = 10   # CIFAR-10
@@ -40,6 +40,7 @@ def full_fp32():
     try: yield
     finally: torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32 = old
 
+# %% ../nbs/05_attack.ipynb #6e29922f
 @dataclass
 class AttackFeatures:
     "A network's black-box outputs on labelled points: logits, softmax R(x), local sensitivity, labels"
@@ -83,6 +84,7 @@ def attack_features(net,             # black box: float batch -> (B, n_classes) 
                     bs:int=1024,     # network inputs per forward: bs // (1+n_noise) clean images with their noisy copies
                     device=None,     # where the inputs go; default: the network's device
                     n_classes:int=N_CLASSES, # number of classes (outputs of the network)
+                    channels_last:bool=True, # run an `nn.Module` with 4-d weights and 4-d inputs in the channels-last memory format
                    ) -> AttackFeatures:
     "Softmax R(x) and local sensitivity (1/ε)·mean_k |R(x) − R(x + ε N_k)| of `net` on `x[idx]`, in large batches"
     if len(x) != len(y): raise ValueError(f"x has {len(x)} images but y has {len(y)} labels: pass the pool as matching (x, y).")
@@ -100,6 +102,9 @@ def attack_features(net,             # black box: float batch -> (B, n_classes) 
     except RuntimeError: g, gdev = torch.Generator().manual_seed(int(seed)), torch.device('cpu')  # devices without generators
     was_training = getattr(net, 'training', False)
     if isinstance(net, nn.Module): net.eval()
+    w4 = [p for p in net.parameters() if p.ndim == 4] if isinstance(net, nn.Module) else []
+    to_cl = channels_last and any(not p.is_contiguous(memory_format=torch.channels_last) for p in w4)   # put back after
+    if to_cl: net.to(memory_format=torch.channels_last)
     out = {k: [] for k in ('logits', 'probs', 'sens')}
     try:
         with full_fp32():
@@ -108,6 +113,7 @@ def attack_features(net,             # black box: float batch -> (B, n_classes) 
                 B = len(xb)
                 noise = torch.randn((n_noise, *xb.shape), generator=g, device=gdev, dtype=xb.dtype).to(device)
                 inp = torch.cat([xb[None], xb[None] + eps * noise]).flatten(0, 1)  # the clean batch, then the noisy copies
+                if channels_last and inp.ndim == 4: inp = inp.contiguous(memory_format=torch.channels_last)
                 z = net(inp)
                 if not isinstance(z, torch.Tensor) or tuple(z.shape) != (len(inp), n_classes):
                     got = tuple(z.shape) if isinstance(z, torch.Tensor) else type(z).__name__
@@ -118,6 +124,7 @@ def attack_features(net,             # black box: float batch -> (B, n_classes) 
                 out['sens'].append(((p[1:] - p[0]).abs().mean(0) / eps).cpu())
     finally:
         if was_training: net.train()
+        if to_cl: net.to(memory_format=torch.contiguous_format)
     return AttackFeatures(*(torch.cat(out[k]).numpy() for k in ('logits', 'probs', 'sens')), yy.numpy())
 
 # %% ../nbs/05_attack.ipynb #c0878b26
@@ -167,6 +174,7 @@ def baseline_scores(logits, # (n, C) network outputs
     return {'loss': logp_y.numpy(), 'confidence': p.max(1).values.numpy(),
             'entropy': (p * logp).sum(1).numpy(), 'mentropy': (-mentr).numpy()}
 
+# %% ../nbs/05_attack.ipynb #85f9e37d
 def fit_threshold(scores, labels) -> float:
     "The threshold τ maximising the accuracy of `score > τ` (a midpoint between consecutive distinct scores)"
     s, l = np.asarray(scores, np.float64), np.asarray(labels)
@@ -184,8 +192,9 @@ def fit_class_thresholds(scores, labels, y, # shadow statistics, membership labe
     return np.array([fit_threshold(scores[y == c], labels[y == c]) if (y == c).any() else glob for c in range(n_classes)])
 
 # %% ../nbs/05_attack.ipynb #1f793b8f
-HIDDEN = ((30,), (30, 30), (30, 30, 100))   # hidden layers of the three discriminator architectures
-LRS = (1e-2, 1e-3, 1e-4)                    # Adam learning rates
+HIDDEN = ((30,), (30, 30), (100, 100, 100))   # the paper's three architectures: 1, 2, 3 hidden layers of 30, 30, 100 neurons
+LRS = (1e-2, 1e-3, 1e-4)                      # Adam learning rates
+CANDIDATES = tuple((h, lr) for h in HIDDEN for lr in LRS)   # the nine (hidden, lr) candidates, in the order cand0 ... cand8
 
 def make_mlp(n_in:int,        # input features
              hidden=(30,),    # neurons of each hidden layer
@@ -224,6 +233,35 @@ def disc_scores(net, X) -> np.ndarray:
     "The discriminator's log-odds of membership (member iff > 0, i.e. probability > 0.5)"
     return net(torch.as_tensor(X, dtype=torch.float32))[:, 0].numpy()
 
+# %% ../nbs/05_attack.ipynb #533490c5
+def _standardiser(X):
+    "Standardise with the mean and standard deviation of `X` (the features a discriminator is trained on)"
+    mu, sd = X.mean(0), X.std(0) + 1e-6
+    return lambda Z: (Z - mu) / sd
+
+def cv_candidates(X, t,          # shadow features (n, d) and membership labels (1 member)
+                  epochs:int=80, # epochs of each discriminator
+                  folds:int=3,   # stratified folds
+                  seed:int=0,    # seed of the folds and the discriminators
+                 ) -> list[dict]:
+    "Mean held-out accuracy and AUC of each of the nine candidates in stratified k-fold cross-validation on shadow points"
+    if int(folds) != folds or folds < 2: raise ValueError(f"folds must be an integer >= 2, got {folds!r}.")
+    X, t = np.asarray(X, np.float32), np.asarray(t)
+    splits = list(StratifiedKFold(int(folds), shuffle=True, random_state=seed).split(X, t))
+    out = []
+    for k, (h, lr) in enumerate(CANDIDATES):
+        ms = []
+        for tr, va in splits:
+            std = _standardiser(X[tr])
+            ms.append(attack_metrics(t[va], disc_scores(train_discriminator(std(X[tr]), t[tr], h, lr, epochs, seed=seed + k), std(X[va]))))
+        out.append({'hidden': '-'.join(map(str, h)), 'lr': lr, 'cv_acc': float(np.mean([m['attack_acc'] for m in ms])),
+                    'cv_auc': float(np.mean([m['auc'] for m in ms]))})
+    return out
+
+def best_candidate(cands:list, keys=('cv_acc', 'cv_auc')) -> int:
+    "Index of the candidate with the highest `keys` (compared in order; ties: the earlier candidate)"
+    return max(range(len(cands)), key=lambda k: (*(cands[k][m] for m in keys), -k))
+
 # %% ../nbs/05_attack.ipynb #081f6ffc
 def balance(members, nonmembers, # pool indices of the two kinds of points
             seed:int=0,          # seed of the subsampling
@@ -251,13 +289,13 @@ def run_attack(target, shadow,      # the attacked network and the attacker's sh
                splits,              # has target_train, target_test, shadow_train, shadow_test: pool indices
                data,                # the pool (x, y)
                prep=None,           # batch transform before the networks (e.g. normalisation); default `xb.float()`
-               seed:int=0,          # seed of balancing, noise, validation split and discriminators
+               seed:int=0,          # seed of balancing, noise, folds and discriminators
                device=None,         # where the networks run (moved there if given); default: each network's device
                bs:int=1024,         # network inputs per forward when extracting features (clean and noisy together)
                eps:float=1e-3,      # noise scale of the sensitivity
                n_noise:int=5,       # noise draws of the sensitivity
                epochs:int=80,       # epochs of each discriminator
-               val_frac:float=0.2,  # fraction of the shadow features held out to choose the discriminator
+               folds:int=3,         # cross-validation folds on the shadow points to choose the discriminator
               ) -> dict:
     "The shadow-model membership attack on `target` with the paper's discriminators, and four threshold baselines"
     x, y = data
@@ -265,7 +303,7 @@ def run_attack(target, shadow,      # the attacked network and the attacker's sh
     sets = _attack_sets(splits, len(x))
     sh_m, sh_n = balance(sets['shadow_train'], sets['shadow_test'], seed)
     tg_m, tg_n = balance(sets['target_train'], sets['target_test'], seed + 1)
-    if len(sh_m) < 5: raise ValueError(f"Only {len(sh_m)} shadow members after balancing: the discriminators need at least 5 of each kind.")
+    if len(sh_m) < max(5, folds): raise ValueError(f"Only {len(sh_m)} shadow members after balancing: the discriminators need at least {max(5, folds)} of each kind.")
     if device is not None:
         for net in (target, shadow):
             if isinstance(net, nn.Module): net.to(device)
@@ -275,23 +313,19 @@ def run_attack(target, shadow,      # the attacked network and the attacker's sh
     tg_lab = np.r_[np.ones(len(tg_m)), np.zeros(len(tg_n))].astype(np.int64)
     fs = attack_features(shadow, x, y, sh_idx, seed=seed, **kw)
     ft = attack_features(target, x, y, tg_idx, seed=seed + 1, **kw)
-    # the paper's attack: nine discriminators on shadow features, one chosen on held-out shadow features
+    # the paper's attack: chosen by cross-validation on shadow features only, then every candidate refitted on all of them
     Xs, Xt = fs.matrix(), ft.matrix()
-    tr, va = train_test_split(np.arange(len(fs)), test_size=val_frac, stratify=sh_lab, random_state=seed)
-    mu, sd = Xs[tr].mean(0), Xs[tr].std(0) + 1e-6
-    std = lambda X: (X - mu) / sd
-    cands, scores = [], {'labels': tg_lab, 'idx': tg_idx}
-    for k, (h, lr) in enumerate((h, lr) for h in HIDDEN for lr in LRS):
-        net = train_discriminator(std(Xs[tr]), sh_lab[tr], h, lr, epochs, seed=seed + k)
-        sv, st = disc_scores(net, std(Xs[va])), disc_scores(net, std(Xt))
-        vm = attack_metrics(sh_lab[va], sv)
-        cands.append({'hidden': '-'.join(map(str, h)), 'lr': lr, 'val_acc': vm['attack_acc'], 'val_auc': vm['auc'],
-                      **attack_metrics(tg_lab, st)})
-        scores[f'cand{k}'] = st
-    best = max(range(len(cands)), key=lambda k: (cands[k]['val_acc'], cands[k]['val_auc'], -k))
-    scores['attack'] = scores[f'cand{best}']
-    rec = {**{m: cands[best][m] for m in ATTACK_METRICS}, 'attack_hidden': cands[best]['hidden'],
-           'attack_lr': cands[best]['lr'], 'attack_val_acc': cands[best]['val_acc'], 'chosen': best,
+    cands = cv_candidates(Xs, sh_lab, epochs, folds, seed)
+    best, std = best_candidate(cands), _standardiser(Xs)
+    scores = {'labels': tg_lab, 'idx': tg_idx}
+    for k, (h, lr) in enumerate(CANDIDATES):
+        scores[f'cand{k}'] = disc_scores(train_discriminator(std(Xs), sh_lab, h, lr, epochs, seed=seed + k), std(Xt))
+        cands[k].update(attack_metrics(tg_lab, scores[f'cand{k}']))
+    oracle = best_candidate(cands, ('attack_acc', 'auc'))   # uses the target's labels: an upper bound, not an attack
+    scores['attack'], scores['oracle'] = scores[f'cand{best}'], scores[f'cand{oracle}']
+    rec = {**{m: cands[best][m] for m in ATTACK_METRICS}, 'attack_hidden': cands[best]['hidden'], 'attack_lr': cands[best]['lr'],
+           'attack_cv_acc': cands[best]['cv_acc'], 'chosen': best, **{f'oracle_{m}': cands[oracle][m] for m in ATTACK_METRICS},
+           'oracle_hidden': cands[oracle]['hidden'], 'oracle_lr': cands[oracle]['lr'], 'oracle': oracle,
            'n_members': len(tg_m), 'n_nonmembers': len(tg_n), 'n_shadow': len(sh_idx), 'candidates': cands}
     # threshold baselines: per-class thresholds fitted on the balanced shadow points; scores shifted so 0 is the threshold
     bl_s, bl_t = baseline_scores(fs.logits, fs.y), baseline_scores(ft.logits, ft.y)
@@ -300,15 +334,18 @@ def run_attack(target, shadow,      # the attacked network and the attacker's sh
         tau = fit_class_thresholds(bl_s[b], sh_lab, fs.y, fs.n_classes)
         scores[b] = bl_t[b] - tau[ft.y]
         rec['baselines'][b], rec['thresholds'][b] = attack_metrics(tg_lab, scores[b]), tau
-    rec['features'] = {'target': ft, 'shadow': fs}
-    rec['scores'] = scores
+    rec['features'], rec['scores'] = {'target': ft, 'shadow': fs}, scores
     return rec
 
+# %% ../nbs/05_attack.ipynb #90bd373f
+ORACLE_METRICS = tuple(f'oracle_{m}' for m in ATTACK_METRICS)   # the optimistic upper bound's columns
+
 def flat_metrics(record:dict) -> dict:
-    "Scalar columns of a results row: the attack's metrics and chosen discriminator, and `{baseline}_{metric}`"
-    row = {m: float(record[m]) for m in ATTACK_METRICS}
+    "Scalar columns of a results row: the attack's metrics and chosen discriminator, the oracle bound, and `{baseline}_{metric}`"
+    row = {m: float(record[m]) for m in ATTACK_METRICS + ORACLE_METRICS}
     row.update(attack_hidden=record['attack_hidden'], attack_lr=float(record['attack_lr']),
-               attack_val_acc=float(record['attack_val_acc']), n_members=int(record['n_members']))
+               attack_cv_acc=float(record['attack_cv_acc']), oracle_hidden=record['oracle_hidden'],
+               oracle_lr=float(record['oracle_lr']), n_members=int(record['n_members']))
     for b, ms in record['baselines'].items(): row.update({f'{b}_{m}': float(ms[m]) for m in ATTACK_METRICS})
     return row
 

@@ -14,6 +14,7 @@ from fastai.callback.core import Callback
 from fastai.callback.tracker import TrackerCallback
 from fastai.callback.schedule import ParamScheduler
 from fastai.callback.progress import ProgressCallback  # adds Learner.no_bar
+from fastai.callback.fp16 import MixedPrecision
 from fastai.data.core import DataLoaders
 from fastai.optimizer import SGD
 from fastai.metrics import accuracy
@@ -22,7 +23,7 @@ from fastai.torch_core import set_seed
 from .data import TensorLoader
 
 # %% auto #0
-__all__ = ['sgd', 'milestone_epochs', 'step_schedule', 'BestWeights', 'make_learner', 'evaluate', 'train_model']
+__all__ = ['sgd', 'milestone_epochs', 'step_schedule', 'BestWeights', 'ChannelsLast', 'make_learner', 'evaluate', 'train_model']
 
 # %% ../nbs/03_training.ipynb #58302486
 def sgd(params, lr:float,  # parameters (or parameter groups) and learning rate
@@ -78,6 +79,17 @@ class BestWeights(TrackerCallback):
         self.in_fit = False
 
 # %% ../nbs/03_training.ipynb #62495a6d
+def _channels_last(t):
+    return t.contiguous(memory_format=torch.channels_last) if isinstance(t, torch.Tensor) and t.ndim == 4 else t
+
+class ChannelsLast(Callback):
+    "Run the model in the channels-last memory format during fit (weights and batches); hand it back in the default layout"
+    order = -5   # before the other callbacks' `before_batch`
+    def before_fit(self): self.learn.model.to(memory_format=torch.channels_last)
+    def before_batch(self): self.learn.xb = tuple(_channels_last(t) for t in self.xb)
+    def after_fit(self): self.learn.model.to(memory_format=torch.contiguous_format)
+
+# %% ../nbs/03_training.ipynb #ff4b7370
 def make_learner(model:nn.Module, dls:DataLoaders, # the network and fastai `DataLoaders` (train, valid, ...)
                  epochs:int=300,            # training epochs (the schedule's milestones depend on it)
                  lr:float=0.03,             # initial learning rate (Table 1)
@@ -85,28 +97,37 @@ def make_learner(model:nn.Module, dls:DataLoaders, # the network and fastai `Dat
                  momentum:float=0.9,        # SGD momentum
                  milestones=(0.5, 0.75),    # fractions of the epochs after which the lr is divided by 10
                  cbs=None,                  # extra fastai callbacks (e.g. `MaskCallback` for IMP)
+                 channels_last:bool=True,   # run in the channels-last memory format (`ChannelsLast`)
+                 amp:bool=False,            # bf16 autocast (`MixedPrecision`); CUDA only
                 ) -> Learner:
     "A fastai `Learner` set up with the paper's training recipe"
     if not wd >= 0: raise ValueError(f"wd must be >= 0, got {wd!r}.")
     if not 0 <= momentum < 1: raise ValueError(f"momentum must be in [0, 1), got {momentum!r}.")
+    if amp and torch.device(dls.device or 'cpu').type != 'cuda':
+        raise ValueError(f"amp=True (bf16 autocast) needs CUDA loaders, got device {dls.device}: leave amp=False on a CPU.")
     sched = step_schedule(lr, epochs, milestones)
     model = model.to(dls.device)
+    speed = [ChannelsLast()] * bool(channels_last) + [MixedPrecision(amp_mode='bf16')] * bool(amp)
     return Learner(dls, model, loss_func=CrossEntropyLossFlat(), opt_func=partial(sgd, mom=momentum), lr=lr, wd=wd,
-                   wd_bn_bias=True, metrics=accuracy, cbs=[ParamScheduler({'lr': sched}), BestWeights()] + list(cbs or []))
+                   wd_bn_bias=True, metrics=accuracy, cbs=[ParamScheduler({'lr': sched}), BestWeights()] + speed + list(cbs or []))
 
-# %% ../nbs/03_training.ipynb #aca84933
+# %% ../nbs/03_training.ipynb #d43eb6ac
 def _fresh(dls:DataLoaders) -> DataLoaders:
     "`dls` with the training loader restarted at epoch 0 (same seed), the other loaders shared"
     if not isinstance(dls.train, TensorLoader): return dls
     return DataLoaders(dls.train.new(), *dls.loaders[1:], device=dls.device)
 
+# %% ../nbs/03_training.ipynb #e17918bb
 def evaluate(model:nn.Module, dl, # a network and a loader of `(xb, yb)` batches
+             channels_last:bool=True, # run in the channels-last memory format
             ) -> tuple[float, float]:
     "`(mean cross-entropy, accuracy in %)` of `model` on `dl`, through a plain fastai `Learner`"
-    learn = Learner(DataLoaders(dl, dl, device=dl.device), model.to(dl.device), loss_func=CrossEntropyLossFlat(), metrics=accuracy)
+    learn = Learner(DataLoaders(dl, dl, device=dl.device), model.to(dl.device), loss_func=CrossEntropyLossFlat(), metrics=accuracy,
+                    cbs=[ChannelsLast()] if channels_last else None)
     with learn.no_bar(): loss, acc = learn.validate(dl=dl)
     return float(loss), 100 * float(acc)
 
+# %% ../nbs/03_training.ipynb #185066a5
 def train_model(model:nn.Module, dls:DataLoaders, # network and the loaders of `sparsepriv.data.dataloaders`
                 epochs:int=300,            # training epochs
                 lr:float=0.03,             # initial learning rate (Table 1)
@@ -116,11 +137,14 @@ def train_model(model:nn.Module, dls:DataLoaders, # network and the loaders of `
                 cbs=None,                  # extra fastai callbacks
                 seed:int=0,                # seed of everything random in training
                 progress:bool=True,        # show fastai's progress bars and epoch table
+                channels_last:bool=True,   # train in the channels-last memory format (faster on CPU; same numbers up to rounding)
+                amp:bool=False,            # bf16 autocast, CUDA only (departs from the paper's float32)
                ) -> tuple[Learner, dict]:
     "Train with the paper's recipe; return the `Learner` (holding the best-epoch model) and its metrics"
     if len(dls.loaders) < 2: raise ValueError("dls needs at least a training and a validation loader (see sparsepriv.data.dataloaders).")
     set_seed(seed)
-    learn = make_learner(model, _fresh(dls), epochs=epochs, lr=lr, wd=wd, momentum=momentum, milestones=milestones, cbs=cbs)
+    learn = make_learner(model, _fresh(dls), epochs=epochs, lr=lr, wd=wd, momentum=momentum, milestones=milestones, cbs=cbs,
+                         channels_last=channels_last, amp=amp)
     t0 = time.perf_counter()
     if progress: learn.fit(epochs)
     else:
@@ -129,10 +153,11 @@ def train_model(model:nn.Module, dls:DataLoaders, # network and the loaders of `
     bw = learn.cbs.filter(lambda c: isinstance(c, BestWeights))[0]
     vals = learn.recorder.values
     # evaluated by a separate Learner: `learn.validate` would reset `learn.recorder` (fastai fires before_fit in validate)
-    accs = {k: evaluate(learn.model, dls[i])[1] if i < len(dls.loaders) else float('nan')
+    accs = {k: evaluate(learn.model, dls[i], channels_last)[1] if i < len(dls.loaders) else float('nan')
             for k, i in (('train_acc', 3), ('valid_acc', 1), ('test_acc', 2))}
     metrics = dict(**accs, best_epoch=int(bw.best_epoch), epochs=int(epochs), wall_s=time.perf_counter() - t0, fit_s=t_fit,
                    history=[100 * float(v[2]) for v in vals], train_loss=[float(v[0]) for v in vals],
                    valid_loss=[float(v[1]) for v in vals], lr=lr, wd=wd, momentum=momentum,
-                   milestone_epochs=milestone_epochs(epochs, milestones), seed=seed, device=str(dls.device))
+                   milestone_epochs=milestone_epochs(epochs, milestones), seed=seed, device=str(dls.device),
+                   channels_last=bool(channels_last), amp=bool(amp))
     return learn, metrics
