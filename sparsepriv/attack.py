@@ -326,7 +326,8 @@ def run_attack(target, shadow,      # the attacked network and the attacker's sh
     rec = {**{m: cands[best][m] for m in ATTACK_METRICS}, 'attack_hidden': cands[best]['hidden'], 'attack_lr': cands[best]['lr'],
            'attack_cv_acc': cands[best]['cv_acc'], 'chosen': best, **{f'oracle_{m}': cands[oracle][m] for m in ATTACK_METRICS},
            'oracle_hidden': cands[oracle]['hidden'], 'oracle_lr': cands[oracle]['lr'], 'oracle': oracle,
-           'n_members': len(tg_m), 'n_nonmembers': len(tg_n), 'n_shadow': len(sh_idx), 'candidates': cands}
+           'n_members': len(tg_m), 'n_nonmembers': len(tg_n), 'n_shadow': len(sh_idx), 'candidates': cands,
+           'shadow_idx': sh_idx, 'shadow_labels': sh_lab}   # the attacker's balanced points: the likelihood attacks' population
     # threshold baselines: per-class thresholds fitted on the balanced shadow points; scores shifted so 0 is the threshold
     bl_s, bl_t = baseline_scores(fs.logits, fs.y), baseline_scores(ft.logits, ft.y)
     rec['baselines'], rec['thresholds'] = {}, {}

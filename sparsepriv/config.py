@@ -141,9 +141,11 @@ class Preset:
     n_noise: int = 5          # noisy copies for the sensitivity feature
     eps: float = 1e-3         # noise scale of the sensitivity feature
     eval_bs: int = 1024       # batch size of evaluation and feature extraction
+    n_aug: int = 1            # likelihood-ratio attacks: 1 queries the image, 2 averages over the image and its horizontal flip
     dp_delta: float = 1e-5    # DP-SGD configurations: δ of the (ε, δ) guarantee
     dp_clip: float = 1.0      # DP-SGD configurations: per-example gradient clipping norm
     device: str | None = None # cpu, cuda, cuda:1, ... (None: CUDA when available, else CPU)
+    amp: bool = False         # bf16 autocast in training (CUDA only; CPU numbers stay float32 and deterministic)
     description: str = ''     # what the preset is for
 
     def __post_init__(self):
@@ -154,6 +156,9 @@ class Preset:
         if not isinstance(self.split_seed, (int, np.integer)) or self.split_seed < 0: bad(f"split_seed must be a non-negative integer, got {self.split_seed!r}.")
         if self.n_valid >= self.size: bad(f"n_valid={self.n_valid} must be smaller than size={self.size}.")
         if 4*self.size > 60000: bad(f"4 × size = {4*self.size} exceeds CIFAR-10's 60,000 images; use size <= 15000.")
+        if self.size - self.n_valid < 100:   # RMIA's population: the attacker's non-member shadow points, as many as its members
+            bad(f"size - n_valid = {self.size - self.n_valid} training images per network; the likelihood-ratio attacks need a population "
+                "of at least 100 attacker points: use size - n_valid >= 100.")
         if not self.seeds: bad("seeds is empty.")
         if any((not isinstance(s, (int, np.integer))) or s < 0 for s in self.seeds): bad(f"seeds must be non-negative integers, got {self.seeds!r}.")
         if not self.configs: bad("configs is empty.")
@@ -162,6 +167,7 @@ class Preset:
         if not 0 < self.imp_fraction < 1: bad(f"imp_fraction must be in (0, 1), got {self.imp_fraction}.")
         if self.imp_scope not in ('global', 'layer'): bad(f"imp_scope must be 'global' or 'layer', got {self.imp_scope!r}.")
         if any(not 0 < m < 1 for m in self.milestones): bad(f"milestones are fractions of the epochs in (0, 1), got {self.milestones}.")
+        if self.n_aug not in (1, 2): bad(f"n_aug must be 1 (the image) or 2 (the image and its horizontal flip), got {self.n_aug!r}.")
         if not 0 < self.dp_delta < 1: bad(f"dp_delta must be in (0, 1), got {self.dp_delta}.")
         if not self.dp_clip > 0: bad(f"dp_clip must be positive, got {self.dp_clip}.")
 

@@ -4,22 +4,24 @@
 
 # %% ../nbs/06b_jobs.ipynb #87aba2d7
 from __future__ import annotations
-import os, json, time, platform, fcntl
+import os, json, time, math, platform, fcntl
 from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
 from .data import make_splits, Splits, dataloaders, normalize, atomic_write, atomic_write_text
-from .models import resnet20, count_nonzero, count_params
+from .models import resnet20, count_nonzero, count_params, width_for_params
 from .butterfly import butterflize
 from .train import train_model
-from .pruning import run_imp, load_round, save_model, load_model
+from .pruning import run_imp, load_round, save_model, load_model, CorruptFileError
+from .dp import dp_resnet20, train_dp
 from .attack import run_attack, flat_metrics
-from .config import Config, Preset, ROLES, role_seed, job_key, get_hparams, get_preset
+from .likelihood import model_signals, likelihood_attacks
+from .config import Config, Preset, ROLES, role_seed, job_key, get_hparams, get_preset, ATTACK_METRICS
 
 # %% auto #0
 __all__ = ['METRIC_KEYS', 'get_splits', 'make_model', 'check_chain', 'train_role', 'DamagedFileError', 'set_aside', 'read_json',
-           'damaged_files', 'redo', 'run_job', 'versions', 'job_order', 'write_results']
+           'damaged_files', 'redo', 'likelihood_stage', 'run_job', 'versions', 'job_order', 'write_results']
 
 # %% ../nbs/06b_jobs.ipynb #f515a0cd
 def get_splits(out, preset:Preset, n:int=60000) -> Splits:
@@ -37,15 +39,18 @@ def get_splits(out, preset:Preset, n:int=60000) -> Splits:
     return s
 
 def make_model(config:Config, seed:int) -> torch.nn.Module:
-    "The untrained network of `config` (ResNet-20, butterflized if needed), initialised from `seed`"
+    "The untrained network of `config` (ResNet-20: butterflized, narrower, or with GroupNorm for DP-SGD), initialised from `seed`"
     torch.manual_seed(seed)
+    if config.method == 'small': return resnet20(width=width_for_params(config.pct))
+    if config.method == 'dp': return dp_resnet20()
     m = resnet20()
     if config.method == 'butterfly': m = butterflize(m, config.S, config.L)
     return m
 
 # %% ../nbs/06b_jobs.ipynb #aad8955b
-def _train_kwargs(preset, hparams:dict):
-    return dict(epochs=preset.epochs, momentum=preset.momentum, milestones=tuple(preset.milestones), **hparams)
+def _train_kwargs(preset, hparams:dict, amp:bool=None):
+    kw = dict(epochs=preset.epochs, momentum=preset.momentum, milestones=tuple(preset.milestones), **hparams)
+    return kw | dict(amp=True) if (preset.amp if amp is None else amp) else kw   # recorded only when used: old chains resume
 
 def _jsonable(o):
     if isinstance(o, dict): return {k: _jsonable(v) for k, v in o.items()}
@@ -69,13 +74,23 @@ def check_chain(out, chain:Path, k:int, seed:int, method:str='imp'):
                                    "(sets that job's networks and everything trained from them aside, renamed *.redo; nothing is deleted).")
         print(f"  {d} holds a damaged network; training it again (the old folder: {set_aside(d).name})", flush=True)
 
+_CHAINS = {'imp': dict(criterion='magnitude'), 'retrain': dict(criterion='magnitude', fraction=0.), 'rimp': dict(criterion='random')}
+
 def _train_chain(out, preset, config, seed, role, dls, progress):
-    "A network of the seed's IMP chain (`dense` is round 0): trained or resumed by `run_imp`"
-    rs, chain = role_seed(seed, role), Path(out)/'models'/f's{seed}'/'imp'/role
+    "A network of a chain of the seed: IMP (`dense` is its round 0), or a control chain that starts from that round 0"
+    rs, models = role_seed(seed, role), Path(out)/'models'/f's{seed}'
+    method = 'imp' if config.method == 'dense' else config.method
     new = lambda: make_model(Config('dense'), rs)
-    check_chain(out, chain, config.k, seed, 'imp')
-    recs = run_imp(new, dls, rounds=config.k, out_dir=chain, fraction=preset.imp_fraction, scope=preset.imp_scope,
-                   train_kwargs=_train_kwargs(preset, get_hparams('imp')), seed=rs, progress=progress)
+    base = dict(scope=preset.imp_scope, train_kwargs=_train_kwargs(preset, get_hparams('imp')), seed=rs, progress=progress,
+                fraction=preset.imp_fraction)
+    round0 = None
+    if method != 'imp':   # the controls share the IMP chain's round 0 (the dense network): make sure it exists
+        check_chain(out, models/'imp'/role, 0, seed, 'imp')
+        run_imp(new, dls, rounds=0, out_dir=models/'imp'/role, **base, **_CHAINS['imp'])
+        round0 = models/'imp'/role/'round_00'
+    chain = models/method/role
+    check_chain(out, chain, config.k, seed, method)
+    recs = run_imp(new, dls, rounds=config.k, out_dir=chain, round0_dir=round0, **(base | _CHAINS[method]))
     return load_round(new, chain, config.k), recs[config.k]
 
 def _train_single(out, preset, config, seed, role, dls, progress):
@@ -85,11 +100,16 @@ def _train_single(out, preset, config, seed, role, dls, progress):
     if (d/'done').exists() and not _network_ok(d):   # nothing finished depends on it (its job's row is missing): retrain
         print(f"  {d} holds a damaged network; training it again (the old folder: {set_aside(d).name})", flush=True)
     if (d/'done').exists(): return load_model(model, d/'best.pt'), read_json(d/'metrics.json', 'training metrics')
-    learn, metrics = train_model(model, dls, seed=rs, progress=progress, **_train_kwargs(preset, config.hparams))
-    save_model(learn.model, d/'best.pt')
+    if config.method == 'dp':   # Opacus's DP-SGD (or its twin without noise and clipping for dp-einf)
+        model, metrics = train_dp(model, dls, seed=rs, progress=progress, target_eps=None if config.eps == math.inf else config.eps,
+                                  delta=preset.dp_delta, max_grad_norm=preset.dp_clip, **_train_kwargs(preset, config.hparams, amp=False))
+    else:
+        learn, metrics = train_model(model, dls, seed=rs, progress=progress, **_train_kwargs(preset, config.hparams))
+        model = learn.model
+    save_model(model, d/'best.pt')
     atomic_write_text(d/'metrics.json', json.dumps(_jsonable(metrics)))
     atomic_write_text(d/'done', time.strftime('%Y-%m-%d %H:%M:%S'))
-    return learn.model, metrics
+    return model, metrics
 
 def train_role(out, preset:Preset, config:Config, seed:int, role:str, data, splits:Splits, device, progress=True):
     "Train (or load, if already trained) the `role` network of `config`; returns `(model, metrics)`"
@@ -170,6 +190,17 @@ def redo(out, jobs) -> list:
     return moved
 
 # %% ../nbs/06b_jobs.ipynb #063e9ae6
+def likelihood_stage(rec:dict, target, shadow, splits:Splits, data, preset:Preset, device=None) -> dict:
+    "LiRA and RMIA on the target (offline, the shadow network as the only reference), reusing the paper's attack's clean passes"
+    x, y = data; ft, fs = rec['features']['target'], rec['features']['shadow']
+    tg_idx, tg_lab, sh_idx, sh_lab = rec['scores']['idx'], rec['scores']['labels'], rec['shadow_idx'], rec['shadow_labels']
+    kw = dict(prep=normalize, n_aug=preset.n_aug, bs=preset.eval_bs, device=device)
+    phi, pop_ref = model_signals(target, x, y, tg_idx, clean_logits=ft.logits, **kw), model_signals(shadow, x, y, sh_idx, clean_logits=fs.logits, **kw)
+    ref_phi, pop_phi = model_signals(shadow, x, y, tg_idx, **kw), model_signals(target, x, y, sh_idx, **kw)
+    return likelihood_attacks(phi, ref_phi[None], pop_phi, pop_ref[None], (np.asarray(sh_lab) == 1)[None], tg_idx, sh_idx,
+                              labels=tg_lab, ref_train=[np.asarray(splits.shadow_train)])
+
+# %% ../nbs/06b_jobs.ipynb #14d62aad
 METRIC_KEYS = ('train_acc', 'valid_acc', 'test_acc', 'best_epoch')
 
 def _save_scores(f, scores:dict):
@@ -193,12 +224,17 @@ def run_job(out, preset:Preset, seed:int, config, data, device=None, progress=Tr
     for role in ROLES:
         models[role], m = train_role(out, preset, config, seed, role, data, splits, device, progress)
         row.update({f'{role}_{k}': m[k] for k in METRIC_KEYS})
+    if config.method == 'dp': row.update(dp_eps=m.get('eps'), dp_delta=m.get('delta'), dp_noise=m.get('noise_multiplier'))
+    if config.method == 'small': row['width'] = width_for_params(config.pct)
     row['nonzero'] = int(count_nonzero(models['target']))
     row['nonzero_pct'] = 100 * row['nonzero'] / count_params(resnet20())
     rec = run_attack(models['target'], models['shadow'], splits, (x, y), prep=normalize, seed=seed, device=device,
                      bs=preset.eval_bs, eps=preset.eps, n_noise=preset.n_noise, epochs=preset.attack_epochs)
-    _save_scores(jd/'scores.npz', rec.get('scores', {}))
+    lr = likelihood_stage(rec, models['target'], models['shadow'], splits, data, preset, device)
+    _save_scores(jd/'scores.npz', rec.get('scores', {}) | lr['scores'])
     row.update(flat_metrics(rec))
+    for a, ms in lr['metrics'].items(): row.update({f'{a}_{m}': float(ms[m]) for m in ATTACK_METRICS})
+    row.update(rmia_a=lr['info']['a'], lira_sigma=lr['info']['sigma'], n_ref=lr['info']['K'])
     row['wall_s'], row['threads'] = time.perf_counter() - t0, torch.get_num_threads()
     atomic_write_text(jd/'row.json', json.dumps(_jsonable(row)))
     return row

@@ -6,6 +6,7 @@ through submitit's local cluster. Every executor must give the same numbers as t
 import json, os, signal, subprocess, time
 from pathlib import Path
 import pandas as pd, pytest
+SMOKE4 = ['--configs', 'dense', 'bfly-S3-L2', 'imp-k1', 'imp-k2']   # the executors are tested on four jobs: two tasks
 from sparsepriv.test_utils import BIN, run_cli, all_files_parse, stamps, slurm_env, job_script, results_table as table
 
 @pytest.fixture(scope='module')
@@ -13,7 +14,7 @@ def local1(tmp_path_factory):
     "The smoke study in this process, on one CPU thread: the reference numbers"
     if not os.environ.get('SPARSEPRIV_DATA'): pytest.skip('SPARSEPRIV_DATA is not set')
     out = tmp_path_factory.mktemp('runs')/'local1'
-    r = run_cli('sparsepriv_run', '--preset', 'smoke', '--out', out, '--quiet', '--threads', '1', '--device', 'cpu')
+    r = run_cli('sparsepriv_run', '--preset', 'smoke', *SMOKE4, '--out', out, '--quiet', '--threads', '1', '--device', 'cpu')
     assert r.returncode == 0, r.stderr[-3000:]
     return out
 
@@ -30,7 +31,7 @@ def kill_worker(out, task, after_row, proc, timeout=300):
     return st
 
 def start(out, *args):
-    return subprocess.Popen([str(BIN/'sparsepriv_run'), '--preset', 'smoke', '--out', str(out), '--quiet',
+    return subprocess.Popen([str(BIN/'sparsepriv_run'), '--preset', 'smoke', *SMOKE4, '--out', str(out), '--quiet',
                              '--executor', 'processes', '--workers', '2', '--threads', '1', '--device', 'cpu', *args],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
@@ -66,7 +67,7 @@ def test_processes_survive_a_killed_worker(local1, tmp_path, cli):
 
 def test_slurm_submission(tmp_path, cli, has_data):
     out, env = tmp_path/'sl', slurm_env(tmp_path)
-    args = ['sparsepriv_run', '--preset', 'smoke', '--out', out, '--executor', 'slurm', '--partition', 'gpu', '--time', '600',
+    args = ['sparsepriv_run', '--preset', 'smoke', *SMOKE4, '--out', out, '--executor', 'slurm', '--partition', 'gpu', '--time', '600',
             '--gpus_per_job', '2', '--cpus_per_job', '4', '--mem_gb', '16', '--account', 'acct', '--qos', 'high',
             '--array_parallelism', '1', '--sbatch', 'constraint=a100', '--sbatch', 'exclude=node7', '--setup', 'module load cuda']
     r = cli(*args, env=env)
@@ -104,7 +105,7 @@ def test_slurm_submission(tmp_path, cli, has_data):
 def test_slurm_refused(tmp_path, cli, has_data):
     env = slurm_env(tmp_path)
     (tmp_path/'bin'/'sbatch').write_text('#!/bin/sh\necho "sbatch: error: invalid partition specified: nope" >&2\nexit 1\n')
-    r = cli('sparsepriv_run', '--preset', 'smoke', '--out', tmp_path/'out', '--executor', 'slurm', '--partition', 'nope', env=env)
+    r = cli('sparsepriv_run', '--preset', 'smoke', *SMOKE4, '--out', tmp_path/'out', '--executor', 'slurm', '--partition', 'nope', env=env)
     assert r.returncode == 2 and 'SLURM refused the submission' in r.stderr and 'invalid partition' in r.stderr, r.stderr
     assert 'Traceback' not in r.stderr
 
@@ -136,7 +137,7 @@ def test_slurm_path_runs_the_same_jobs(local1, tmp_path):
     "The SLURM path end to end, with submitit's local cluster in place of SLURM"
     from sparsepriv.experiment import run_study, get_preset, study_status   # the names users import from here
     out = tmp_path/'sll'
-    df = run_study(get_preset('smoke'), out, executor='slurm', slurm=dict(cluster='local', gpus_per_job=0, cpus_per_job=1),
+    df = run_study(get_preset('smoke', configs=SMOKE4[1:]), out, executor='slurm', slurm=dict(cluster='local', gpus_per_job=0, cpus_per_job=1),
                    wait=True, progress=False)
     assert len(df) == 4
     pd.testing.assert_frame_equal(table(out), table(local1))

@@ -7,13 +7,14 @@ from pathlib import Path
 import numpy as np, pandas as pd, pytest
 from sparsepriv.test_utils import BIN, run_cli, all_files_parse, stamps
 
-CONFIGS = {'dense', 'bfly-S3-L2', 'imp-k1', 'imp-k2'}
+CONFIGS = {'dense', 'bfly-S3-L2', 'imp-k1', 'imp-k2', 'retrain-k1', 'rimp-k1', 'small-p25', 'dp-e8'}   # smoke: one of each kind
+N = len(CONFIGS)
 
 @pytest.fixture(scope='module')
 def smoke_run(tmp_path_factory):
     if not os.environ.get('SPARSEPRIV_DATA'): pytest.skip('SPARSEPRIV_DATA is not set')
     out = tmp_path_factory.mktemp('runs')/'smoke'
-    t0 = time.perf_counter(); r = run_cli('sparsepriv_run', '--preset', 'smoke', '--out', out, '--quiet')
+    t0 = time.perf_counter(); r = run_cli('sparsepriv_run', '--preset', 'smoke', '--out', out, '--quiet', '--threads', '2')
     return out, r, time.perf_counter() - t0
 
 def test_help(cli):
@@ -30,17 +31,19 @@ def test_smoke_end_to_end(smoke_run, cli):
     out, r, wall = smoke_run
     assert r.returncode == 0, r.stderr[-3000:]
     df = pd.read_csv(out/'results.csv')
-    assert set(df.config) == CONFIGS and len(df) == 4
+    assert set(df.config) == CONFIGS and len(df) == N
     for c in ('seed', 'method', 'S', 'L', 'k', 'nonzero', 'nonzero_pct', 'target_train_acc', 'target_test_acc', 'shadow_test_acc',
-              'target_best_epoch', 'attack_acc', 'defense', 'auc', 'tpr_0.1', 'tpr_1', 'loss_auc', 'entropy_defense', 'wall_s'):
+              'target_best_epoch', 'attack_acc', 'defense', 'auc', 'tpr_0.1', 'tpr_1', 'loss_auc', 'entropy_defense', 'wall_s',
+              'lira_auc', 'lira_tpr_0.1', 'rmia_auc', 'rmia_defense', 'oracle_auc', 'dp_eps'):
         assert c in df.columns, c
     np.testing.assert_allclose(df.defense, 200 - 2*df.attack_acc)
+    assert df[['lira_auc', 'rmia_auc']].notna().all().all(), 'every row has LiRA and RMIA'
     d = df.set_index('config')
     assert d.loc['dense', 'nonzero'] == 272474
     assert d.loc['imp-k1', 'nonzero'] < d.loc['dense', 'nonzero'] and d.loc['imp-k2', 'nonzero'] < d.loc['imp-k1', 'nonzero']
     assert d.loc['bfly-S3-L2', 'nonzero'] < d.loc['dense', 'nonzero']
     meta = json.loads((out/'results.json').read_text())
-    assert meta['preset']['name'] == 'smoke' and 'torch' in meta['versions'] and len(meta['rows']) == 4
+    assert meta['preset']['name'] == 'smoke' and 'torch' in meta['versions'] and len(meta['rows']) == N
     assert 'informative' in r.stdout           # the printed informativeness check
     all_files_parse(out)
     # the report: table and figures
@@ -53,9 +56,9 @@ def test_rerun_recomputes_nothing(smoke_run, cli):
     out, r, wall = smoke_run
     assert r.returncode == 0
     before = stamps(out, '**/*.pt') | stamps(out, 'jobs/*/*')
-    r2 = cli('sparsepriv_run', '--preset', 'smoke', '--out', out, '--quiet')
+    r2 = cli('sparsepriv_run', '--preset', 'smoke', '--out', out, '--quiet', '--threads', '2')
     assert r2.returncode == 0, r2.stderr[-3000:]
-    assert '4 jobs, 4 already done' in r2.stdout
+    assert f'{N} jobs, {N} already done' in r2.stdout
     assert stamps(out, '**/*.pt') | stamps(out, 'jobs/*/*') == before
 
 def test_resume_after_kill(tmp_path, has_data):
@@ -70,16 +73,16 @@ def test_resume_after_kill(tmp_path, has_data):
     finally: p.wait()
     done = stamps(out, 'jobs/*/row.json'); models = stamps(out, 'models/**/done') | stamps(out, 'models/**/COMPLETE') | stamps(out, 'models/**/*.pt')
     assert len(done) >= 1, 'the first job should have finished before the kill'
-    assert len(done) < 4, 'the run should have been killed before the end'
+    assert len(done) < N, 'the run should have been killed before the end'
     r = run_cli('sparsepriv_run', '--preset', 'smoke', '--out', out, '--quiet')
     assert r.returncode == 0, r.stderr[-3000:]
-    assert f'4 jobs, {len(done)} already done' in r.stdout
+    assert f'{N} jobs, {len(done)} already done' in r.stdout
     after = stamps(out, 'jobs/*/row.json')
-    assert len(after) == 4 and all(after[k] == v for k, v in done.items())          # finished jobs not recomputed
+    assert len(after) == N and all(after[k] == v for k, v in done.items())          # finished jobs not recomputed
     after_models = stamps(out, 'models/**/*.pt')
     assert all(after_models.get(k, v) == v for k, v in models.items() if k.endswith('.pt'))  # finished models kept
     all_files_parse(out)
-    assert len(pd.read_csv(out/'results.csv')) == 4
+    assert len(pd.read_csv(out/'results.csv')) == N
 
 @pytest.mark.parametrize('args, message', [
     (['--preset', 'fast'], "Unknown preset 'fast': choose one of smoke, quick, paper"),
@@ -93,6 +96,9 @@ def test_resume_after_kill(tmp_path, has_data):
     (['--preset', 'smoke', '--configs', 'dp-e0'], 'dp-e0: eps (the DP-SGD privacy budget ε) must be positive'),
     (['--preset', 'smoke', '--configs', 'dp-e-1'], 'dp-e-1: eps (the DP-SGD privacy budget ε) must be positive'),
     (['--preset', 'smoke', '--split_seed', '-1'], 'split_seed must be a non-negative integer'),
+    (['--preset', 'smoke', '--n_aug', '3'], 'n_aug must be 1 (the image) or 2'),
+    (['--preset', 'smoke', '--amp', '--device', 'cpu'], '--amp (bf16 autocast) is for CUDA'),
+    (['--preset', 'smoke', '--size', '150', '--n_valid', '60'], 'need a population of at least 100 attacker points'),
     (['--preset', 'smoke', '--size', '20000'], 'use size <= 15000'),
 ])
 def test_bad_input(cli, tmp_path, args, message):
