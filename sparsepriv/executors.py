@@ -12,7 +12,7 @@ import torch
 import submitit
 from .data import load_cifar10, atomic_write_text
 from .config import Config, Preset, job_key, get_preset
-from .jobs import run_job, job_order, write_results, _flock, _read_json, _now
+from .jobs import run_job, job_order, write_results, job_done, _flock, _read_json, _now
 
 # %% auto #0
 __all__ = ['HEARTBEAT_S', 'study_tasks', 'TaskBusyError', 'run_task', 'slurm_queue', 'task_state', 'study_status', 'StudyTask',
@@ -94,7 +94,7 @@ def run_task(out, preset:Preset, name:str, # the task's name, from `study_tasks`
             data = data if data is not None else load_cifar10(data_path)
             rows = []
             for seed, cfg in jobs:
-                t0, done = time.perf_counter(), (out/'jobs'/job_key(seed, cfg)/'row.json').exists()
+                t0, done = time.perf_counter(), job_done(out, seed, cfg)
                 row = run_job(out, preset, seed, cfg, data, device=device, progress=progress)
                 rows.append(row)
                 if done: continue
@@ -152,7 +152,7 @@ def study_status(out) -> pd.DataFrame:
     for name, jobs in tasks.items():
         ts = task_state(out, name, queue)
         for seed, cfg in jobs:
-            done = (out/'jobs'/job_key(seed, cfg)/'row.json').exists()
+            done = job_done(out, seed, cfg)
             rows.append(dict(job=job_key(seed, cfg), **ts) | (dict(state='done', error=None) if done else
                         dict(state='pending', error=None) if ts['state'] == 'done' else {}))
     return pd.DataFrame(rows, columns=['job', 'task', 'state', 'attempt', 'host', 'job_id', 'log', 'error'])

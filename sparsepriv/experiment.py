@@ -14,7 +14,7 @@ from fastcore.script import call_parse
 from fastprogress.fastprogress import progress_bar
 from .data import load_cifar10, atomic_write_text, DataNotFoundError, DataFormatError, DATA_ENV
 from .config import Config, Preset, PRESETS, get_preset, job_key, imp_configs
-from .jobs import job_order, write_results, versions, run_job, redo as redo_jobs, damaged_files
+from .jobs import job_order, write_results, versions, run_job, redo as redo_jobs, damaged_files, job_done
 from .executors import (study_tasks, run_task, task_state, study_status, run_processes, run_slurm, slurm_executor,
                                   _check_workers, TaskBusyError, TasksFailedError, _JOB_STATES)
 
@@ -90,7 +90,7 @@ def run_study(preset:Preset, out, # what to run, and the run folder (created; a 
     if redo:
         for f in redo_jobs(out, redo): print(f"  set aside for --redo: {f.relative_to(out)}", flush=True)
     jobs, tasks = job_order(preset), study_tasks(preset)
-    is_done = lambda j: (out/'jobs'/job_key(*j)/'row.json').exists()
+    is_done = lambda j: job_done(out, *j)
     todo = {n: js for n, js in tasks.items() if not all(map(is_done, js))}
     print(f"{preset.name}: {len(jobs)} jobs, {sum(map(is_done, jobs))} already done, results in {out}", flush=True)
     failed = {}

@@ -4,7 +4,7 @@
 
 # %% ../nbs/06b_jobs.ipynb #87aba2d7
 from __future__ import annotations
-import os, json, time, math, platform, fcntl
+import os, re, json, time, math, platform, fcntl
 from pathlib import Path
 import numpy as np
 import pandas as pd
@@ -20,8 +20,9 @@ from .likelihood import model_signals, likelihood_attacks
 from .config import Config, Preset, ROLES, role_seed, job_key, get_hparams, get_preset, ATTACK_METRICS
 
 # %% auto #0
-__all__ = ['METRIC_KEYS', 'get_splits', 'make_model', 'check_chain', 'train_role', 'DamagedFileError', 'set_aside', 'read_json',
-           'damaged_files', 'redo', 'likelihood_stage', 'run_job', 'versions', 'job_order', 'write_results']
+__all__ = ['METRIC_KEYS', 'get_splits', 'make_model', 'check_chain', 'train_role', 'DamagedFileError', 'job_done', 'set_aside',
+           'read_json', 'damaged_files', 'redo', 'likelihood_stage', 'run_job', 'versions', 'job_order',
+           'write_results']
 
 # %% ../nbs/06b_jobs.ipynb #f515a0cd
 def get_splits(out, preset:Preset, n:int=60000) -> Splits:
@@ -123,6 +124,13 @@ def train_role(out, preset:Preset, config:Config, seed:int, role:str, data, spli
 # %% ../nbs/06b_jobs.ipynb #702dbca9
 class DamagedFileError(ValueError):
     "A file of the run folder cannot be read and cannot safely be recomputed; the message names the recovery"
+
+_ASIDE = re.compile(r'\.(damaged|redo)\d*$')   # names of set-aside files and folders
+
+def job_done(out, seed:int, config) -> bool:
+    "Whether the job's row exists and is readable (a damaged row means: to be recomputed)"
+    try: read_json(Path(out)/'jobs'/job_key(seed, config)/'row.json'); return True
+    except DamagedFileError: return False
 
 def set_aside(f) -> Path|None:
     "Rename a damaged file (or folder) `f` to `f.damaged` (numbered if that exists); returns the new path"
@@ -271,7 +279,7 @@ def write_results(out, preset:Preset) -> pd.DataFrame:
     with open(out/'.results.lock', 'a') as lock:
         _flock(lock, fcntl.LOCK_EX, out/'.results.lock')   # the last writer has seen every row written before it
         rows = []
-        for f in sorted((out/'jobs').glob('*/row.json')):
+        for f in sorted(f for f in (out/'jobs').glob('*/row.json') if not _ASIDE.search(f.parent.name)):
             try: rows.append(read_json(f, 'result row'))
             except DamagedFileError as e: print(f"  left out of the table: {e} (a rerun recomputes it)", flush=True)
         df = pd.DataFrame(rows)

@@ -41,10 +41,11 @@ def run_cli(*args, env:dict=None, timeout:float=600, **kw) -> subprocess.Complet
 
 # %% ../nbs/08_test_utils.ipynb #24be2d25
 def all_files_parse(out):
-    "Assert that every file of a run folder is complete: JSON/CSV/NPZ/PT parse, no temporary file is left"
-    import pandas as pd, torch
+    "Assert that every file of a run folder is complete: JSON/CSV/NPZ/PT parse, no temporary file is left (set-aside `*.damaged`/`*.redo` files excepted)"
+    import pandas as pd, torch, re
+    aside = re.compile(r'\.(damaged|redo)\d*$')
     for f in Path(out).rglob('*'):
-        if f.is_dir(): continue
+        if f.is_dir() or any(aside.search(p) for p in f.relative_to(out).parts): continue
         assert not f.name.endswith('.tmp'), f"temporary file left: {f}"
         try:
             if f.suffix == '.json': json.loads(f.read_text())
