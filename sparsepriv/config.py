@@ -201,6 +201,14 @@ PRESETS = {
                     description='A 15-minute taste on real CIFAR-10, not an answer: 300 training images per network, no '
                                 'augmentation, 60 epochs of batch 32, one seed (no error bars); its differences are dominated '
                                 'by how long each network trained.'),
+    'cpu': Preset('cpu', size=3000, n_valid=250, epochs=30, bs=128, augment=False, seeds=(0, 1, 2), imp_fraction=0.45,
+                  configs=('dense', 'bfly-S1-L2', 'bfly-S2-L2', 'imp-k1', 'imp-k2', 'imp-k3', 'retrain-k3', 'small-p17'),
+                  description='The study at the scale of 2 CPU cores, designed by measurement (see the probes in 06a_config): '
+                              '2,750 training + 250 validation images per network, no augmentation, 30 epochs of batch 128, '
+                              'so that the networks interpolate their training set as in the paper; 3 seeds on the fixed split; '
+                              'dense, 2 butterfly configs (32 % and 16 % nonzero), IMP to 17 % nonzero in 3 rounds of 45 % '
+                              '(the paper: 20 %), and two controls at the deepest round: retrain-k3 and small-p17. '
+                              'About 2 hours on 2 CPU cores; its published results are in nbs/results/cpu.'),
     'paper': Preset('paper', size=15000, n_valid=1000, epochs=300, bs=256, augment=True, seeds=(0, 1, 2),
                     configs=('dense',) + BUTTERFLY_CONFIGS + imp_configs(24),
                     description="The paper's protocol, with the readings listed in the 'paper vs package' table of the README: "
