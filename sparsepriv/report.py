@@ -4,7 +4,7 @@
 
 # %% ../nbs/07d_report.ipynb #cc17552c
 from __future__ import annotations
-import os, sys, json, math, tempfile
+import os, sys, json, math, shutil, tempfile
 from pathlib import Path
 import numpy as np
 import pandas as pd
@@ -14,7 +14,7 @@ from .stats import *
 from .figures import *
 
 # %% auto #0
-__all__ = ['make_report', 'report_cli']
+__all__ = ['make_report', 'publish_run', 'report_cli']
 
 # %% ../nbs/07d_report.ipynb #57b3150c
 def _atomic(f:Path, write):
@@ -100,6 +100,27 @@ def make_report(run_dir,        # run folder of `sparsepriv_run` (or a results .
     _atomic(paths['conclusions'], lambda t: Path(t).write_text(_conclusions_md(lines, n_seeds)))
     _atomic(paths['tradeoff'], lambda t: Path(t).write_text(json.dumps(_jsonable(trade), indent=1, sort_keys=True)))
     return dict(paths=paths, summary=summary, tradeoff=trade, bootstrap=boot, controls=ctrl)
+
+# %% ../nbs/07d_report.ipynb #f472295b
+def publish_run(run_dir,                          # run folder of `sparsepriv_run`
+                dest,                             # folder to write (created); existing files are replaced
+                attacks=('paper', 'lira', 'rmia'), # attacks whose per-sample scores are kept
+               ) -> int:
+    "Copy a run's results table, settings and per-sample scores of `attacks` (no weights) into `dest`; returns the bytes written"
+    run_dir, dest = Path(run_dir).expanduser(), Path(dest).expanduser()
+    bad = [a for a in attacks if a not in ATTACKS or a == 'oracle']
+    if bad: raise ValueError(f"publish_run: unknown attack(s) {bad}; choose from {', '.join(a for a in ATTACKS if a != 'oracle')}.")
+    df = load_results(run_dir)   # a clear error for a folder without results
+    if not run_dir.is_dir(): raise ValueError(f"publish_run needs a run folder, got the file {run_dir}.")
+    dest.mkdir(parents=True, exist_ok=True)
+    files = [_atomic(dest/n, lambda t, n=n: shutil.copyfile(run_dir/n, t)) for n in ('results.csv', 'results.json') if (run_dir/n).exists()]
+    for sd, cfg in df[['seed', 'config']].itertuples(index=False):
+        sc = job_scores(run_dir/'jobs'/f's{int(sd)}-{cfg}')
+        if sc is None: continue
+        keep = {'labels': sc['labels'].astype(np.int8), **{('attack' if a == 'paper' else a): sc[a] for a in attacks if a in sc}}
+        (dest/'jobs'/f's{int(sd)}-{cfg}').mkdir(parents=True, exist_ok=True)
+        files.append(_atomic(dest/'jobs'/f's{int(sd)}-{cfg}'/'scores.npz', lambda t, k=keep: np.savez_compressed(open(t, 'wb'), **k)))
+    return sum(f.stat().st_size for f in files)
 
 # %% ../nbs/07d_report.ipynb #ebdd4afd
 def _fmt(v, d=2): return '–' if v is None else (f'{v:.{d}f}' if isinstance(v, float) and math.isfinite(v) else str(v))

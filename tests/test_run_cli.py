@@ -85,7 +85,7 @@ def test_resume_after_kill(tmp_path, has_data):
     assert len(pd.read_csv(out/'results.csv')) == N
 
 @pytest.mark.parametrize('args, message', [
-    (['--preset', 'fast'], "Unknown preset 'fast': choose one of smoke, quick, paper"),
+    (['--preset', 'fast'], "Unknown preset 'fast': choose one of smoke, quick, cpu, paper"),
     (['--preset', 'smoke', '--configs', 'dense', 'bfly-S4-L2'], 'S (segments replaced, counted from the last) must be 1, 2 or 3'),
     (['--preset', 'smoke', '--configs', 'bfly-S1-L7'], 'L (number of butterfly factors) must be 2 or 3'),
     (['--preset', 'smoke', '--configs', 'imp-k0'], 'k (IMP rounds) must be an integer between 1 and'),

@@ -1,0 +1,43 @@
+"""The `cpu` study preset: an interrupted run finishes with the results of an uninterrupted one.
+
+The full-size `cpu` run takes about two hours, so the check runs on smoke-sized overrides of the `cpu` preset: its
+configuration kinds (dense, IMP rounds of 45 %, the retraining control), no augmentation, its batch size, fewer images and
+epochs. The run is killed while an IMP round trains, then rerun; results and per-sample scores must equal those of an
+uninterrupted run with the same seeds and thread count.
+"""
+import os, signal, subprocess, time
+import numpy as np, pandas as pd, pytest
+from sparsepriv.test_utils import BIN, run_cli, all_files_parse, results_table
+
+SMALL = ['--size', '240', '--n_valid', '40', '--epochs', '2', '--attack_epochs', '5', '--eval_bs', '512', '--seeds', '0',
+         '--configs', 'dense', 'imp-k1', 'imp-k2', 'retrain-k2', '--threads', '2', '--quiet']
+
+def _in_imp_round(out):
+    "An IMP round after round 0 has started training and is not finished"
+    return any(not (d/'done').exists() for d in out.glob('models/s0/imp/*/round_0[12]'))
+
+def test_cpu_preset_interrupted_equals_uninterrupted(tmp_path, has_data):
+    ref = tmp_path/'uninterrupted'
+    r = run_cli('sparsepriv_run', '--preset', 'cpu', '--out', ref, *SMALL)
+    assert r.returncode == 0, r.stderr[-3000:]
+    out = tmp_path/'interrupted'
+    p = subprocess.Popen([str(BIN/'sparsepriv_run'), '--preset', 'cpu', '--out', str(out), *SMALL],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        t0 = time.time()
+        while not _in_imp_round(out) and p.poll() is None and time.time() - t0 < 300: time.sleep(0.02)
+        killed_in_round = _in_imp_round(out)
+        os.killpg(p.pid, signal.SIGKILL)
+    finally: p.wait()
+    assert killed_in_round, 'the run should have been killed while an IMP round was training'
+    assert not (out/'results.csv').exists() or len(pd.read_csv(out/'results.csv')) < 4, 'killed before the end'
+    r = run_cli('sparsepriv_run', '--preset', 'cpu', '--out', out, *SMALL)
+    assert r.returncode == 0, r.stderr[-3000:]
+    all_files_parse(out)
+    a, b = results_table(ref), results_table(out)
+    assert set(a.config) == {'dense', 'imp-k1', 'imp-k2', 'retrain-k2'}
+    pd.testing.assert_frame_equal(a.sort_values('config').reset_index(drop=True), b.sort_values('config').reset_index(drop=True))
+    for f in sorted(ref.glob('jobs/*/scores.npz')):   # the per-sample attack scores too, bit for bit
+        x, y = np.load(f), np.load(out/f.relative_to(ref))
+        assert set(x.files) == set(y.files), f
+        for k in x.files: np.testing.assert_array_equal(x[k], y[k], err_msg=f'{f.parent.name}: {k}')
