@@ -73,7 +73,7 @@ def make_report(run_dir,        # run folder of `sparsepriv_run` (or a results .
     summary = summarize(df)
     ratio, slope, slope_seeds = tradeoff_ratio(summary, lo, hi), fit_slope(summary), fit_slope(df)
     boot, boot_note = bootstrap_aucs(base, df, boot_attacks, n_boot) if n_boot > 0 else (pd.DataFrame(columns=BOOT_COLUMNS), '')
-    lines, ctrl = conclusions(summary, (lo, hi)), control_table(summary)
+    lines, ctrl, pairs = conclusions(summary, (lo, hi)), control_table(summary), control_pairs(df)
     preset = _run_info(base).get('name')
     n_seeds = int(df.seed.nunique())
     trade = dict(source=str(run_dir), preset=preset, n_rows=int(len(df)), n_configs=int(len(summary)), n_seeds=n_seeds,
@@ -95,11 +95,12 @@ def make_report(run_dir,        # run folder of `sparsepriv_run` (or a results .
     tables = dict(summary=summary, attacks=attack_table(summary))
     if len(boot): paths['auc_bootstrap'] = out/'auc_bootstrap.csv'; tables['auc_bootstrap'] = boot
     if len(ctrl): paths['controls'] = out/'controls.csv'; tables['controls'] = ctrl
+    if len(pairs): paths['control_pairs'] = out/'control_pairs.csv'; tables['control_pairs'] = pairs
     for k, t in tables.items(): _atomic(paths[k], lambda tmp: t.to_csv(tmp, index=False))
     for k, fig in figs.items(): _save_fig(fig, paths[k])
     _atomic(paths['conclusions'], lambda t: Path(t).write_text(_conclusions_md(lines, n_seeds)))
     _atomic(paths['tradeoff'], lambda t: Path(t).write_text(json.dumps(_jsonable(trade), indent=1, sort_keys=True)))
-    return dict(paths=paths, summary=summary, tradeoff=trade, bootstrap=boot, controls=ctrl)
+    return dict(paths=paths, summary=summary, tradeoff=trade, bootstrap=boot, controls=ctrl, control_pairs=pairs)
 
 # %% ../nbs/07d_report.ipynb #f472295b
 def publish_run(run_dir,                          # run folder of `sparsepriv_run`
@@ -136,7 +137,7 @@ def report_cli(run_dir:str,              # RUN_DIR: the folder given to `sparsep
                boot:int=1000,            # bootstrap resamples of each network's AUC (0: none)
                boot_attacks:str='paper', # attacks whose AUC is bootstrapped: 'all', or comma-separated names from paper, lira, rmia, loss, confidence, entropy, mentropy, oracle
               ):
-    "Summarise a sparsepriv_run study into RUN_DIR/report: summary.csv, attacks.csv, tradeoff.json, conclusions.md, controls.csv, auc_bootstrap.csv, and Figure 1, per-attack, sparsity and ROC figures (PNG + PDF)"
+    "Summarise a sparsepriv_run study into RUN_DIR/report: summary.csv, attacks.csv, tradeoff.json, conclusions.md, controls.csv, control_pairs.csv, auc_bootstrap.csv, and Figure 1, per-attack, sparsity and ROC figures (PNG + PDF)"
     try:
         ba = ATTACKS if boot_attacks == 'all' else tuple(boot_attacks.split(',') if isinstance(boot_attacks, str) else boot_attacks)
         bad = [x for x in ba if x not in ATTACKS]
@@ -157,6 +158,8 @@ def report_cli(run_dir:str,              # RUN_DIR: the folder given to `sparsep
         _show('defense by attack (mean over seeds)', format_attacks(s, 'defense'))
     if len(rep['controls']): _show("controls: Δ defense from dense, paired (the sparse configuration's, then its controls')",
                                    rep['controls'].set_index('config').drop(columns='nonzero_pct'))
+    if len(rep['control_pairs']): _show("does the gain survive the controls? paired differences sparse − control (Δ ± se (p, seeds))",
+                                        format_control_pairs(rep['control_pairs']))
     r, f = t['ratio'], t['slope']
     lo, hi = t['range']
     print(f"\ntrade-off ratio over {r['n']} configuration(s) with {lo:g}-{hi:g}% nonzero: {_fmt(r['ratio'])}"

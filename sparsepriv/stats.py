@@ -16,7 +16,7 @@ from .results import *
 __all__ = ['SUMMARY_COLUMNS', 'BOOT_COLUMNS', 'CONTROL_COLUMNS', 'significance', 'paired_diff', 'paired_metrics', 'summarize',
            'format_summary', 'paired_text', 'format_paired', 'tradeoff_ratio', 'fit_slope', 'auc_bootstrap',
            'job_scores', 'bootstrap_aucs', 'bootstrap_summary', 'synthetic_scores', 'attack_table', 'format_attacks',
-           'conclusions', 'control_table']
+           'conclusions', 'control_table', 'control_pairs', 'format_control_pairs']
 
 # %% ../nbs/07b_stats.ipynb #321572c9
 def significance(summary:pd.DataFrame, # a `summarize` table
@@ -347,3 +347,36 @@ def control_table(summary:pd.DataFrame, # a `summarize` table
                      txt(f'rimp-k{r.k}' if imp else None), txt(closest('small', 'nonzero_pct', r.nonzero_pct_mean)),
                      txt(closest('dp', 'target_test_acc', r.target_test_acc_mean))])
     return pd.DataFrame(rows, columns=['config', 'nonzero_pct', 'Δ defense', *CONTROL_COLUMNS])
+
+# %% ../nbs/07b_stats.ipynb #33a40fcb
+def control_pairs(df:pd.DataFrame, # a results table (`load_results`)
+                 ) -> pd.DataFrame:
+    "Paired differences sparse − control (same seed) of test accuracy and every attack's defense: one row per (config, control, metric)"
+    cols = ['config', 'control', 'kind', 'metric', 'diff', 'se', 'p', 'n']
+    keys = set(df.config); rows = []
+    pct = df.groupby('config').nonzero_pct.mean()
+    small = [c for c in keys if parse_config(c)[0] == 'small']
+    metrics = ['target_test_acc'] + [attack_col(a, 'defense') for a in attacks_in(df)]
+    for c in config_order(keys):
+        method, S, L, k = parse_config(c)
+        if method not in SPARSE_METHODS: continue
+        ctrls = ([(f'retrain-k{k}', 'same training length'), (f'rimp-k{k}', 'same nonzero count')] if method == 'imp' else [])
+        if small: ctrls.append((min(small, key=lambda s: (abs(pct[s] - pct[c]), s)), 'small dense (closest nonzero %)'))
+        for ctrl, kind in ctrls:
+            if ctrl not in keys: continue
+            for m in metrics:
+                r = paired_diff(df, m, ref=ctrl).loc[c]
+                rows.append([c, ctrl, kind, m, r['diff'], r['se'], r['p'], int(r['n'])])
+    return pd.DataFrame(rows, columns=cols)
+
+def format_control_pairs(pairs:pd.DataFrame, # a `control_pairs` table
+                        ) -> pd.DataFrame:
+    "`control_pairs` as `Δ ± se (p, n)` strings: one row per (config, control), one column per metric"
+    if not len(pairs): return pd.DataFrame()
+    t = pairs.assign(text=[paired_text(r['diff'], r['se'], r['p'], r['n']) for _, r in pairs.iterrows()])
+    w = t.pivot(index=['config', 'control'], columns='metric', values='text')
+    order = list(dict.fromkeys(pairs.metric))
+    name = {attack_col(a, 'defense'): a for a in ATTACKS}
+    w = w[order].rename(columns=lambda m: 'Δ test acc' if m == 'target_test_acc' else f"Δ defense, {name[m]}")
+    w.columns.name = None
+    return w.reindex(list(dict.fromkeys(zip(pairs.config, pairs.control))))
