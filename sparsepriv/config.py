@@ -9,9 +9,9 @@ from dataclasses import dataclass, asdict, replace, fields
 import numpy as np
 
 # %% auto #0
-__all__ = ['TABLE1_HPARAMS', 'MAX_IMP_ROUNDS', 'DENSE_PARAMS', 'CHAIN_METHODS', 'METHODS', 'BUTTERFLY_CONFIGS', 'PRESETS',
-           'ROLES', 'ATTACK_METRICS', 'BASELINES', 'get_hparams', 'Config', 'parse_config', 'imp_configs', 'Preset',
-           'get_preset', 'role_seed', 'job_key']
+__all__ = ['TABLE1_HPARAMS', 'MAX_IMP_ROUNDS', 'DENSE_PARAMS', 'CHAIN_METHODS', 'METHODS', 'BUTTERFLY_CONFIGS', 'MAX_REF',
+           'PRESETS', 'ROLES', 'ATTACK_METRICS', 'BASELINES', 'get_hparams', 'Config', 'parse_config', 'imp_configs',
+           'Preset', 'get_preset', 'role_seed', 'job_key']
 
 # %% ../nbs/06a_config.ipynb #660bcd24
 TABLE1_HPARAMS = {
@@ -121,6 +121,8 @@ def imp_configs(rounds:int, method:str='imp') -> tuple:
     return tuple(f'{method}-k{k}' for k in range(1, rounds+1))
 
 # %% ../nbs/06a_config.ipynb #54bc003a
+MAX_REF = 998   # most extra reference networks: reference r of seed s trains with seed 1000·s + 2 + r, below seed s + 1's
+
 @dataclass(frozen=True)
 class Preset:
     "Everything a study run depends on; `replace(**kw)` gives a validated copy"
@@ -142,6 +144,7 @@ class Preset:
     eps: float = 1e-3         # noise scale of the sensitivity feature
     eval_bs: int = 1024       # batch size of evaluation and feature extraction
     n_aug: int = 1            # likelihood-ratio attacks: 1 queries the image, 2 averages over the image and its horizontal flip
+    n_ref: int = 0            # likelihood-ratio attacks: reference networks trained per job besides the shadow network, each on a seeded random draw of the attacker's data (0: the shadow network alone)
     dp_delta: float = 1e-5    # DP-SGD configurations: δ of the (ε, δ) guarantee
     dp_clip: float = 1.0      # DP-SGD configurations: per-example gradient clipping norm
     device: str | None = None # cpu, cuda, cuda:1, ... (None: CUDA when available, else CPU)
@@ -168,6 +171,9 @@ class Preset:
         if self.imp_scope not in ('global', 'layer'): bad(f"imp_scope must be 'global' or 'layer', got {self.imp_scope!r}.")
         if any(not 0 < m < 1 for m in self.milestones): bad(f"milestones are fractions of the epochs in (0, 1), got {self.milestones}.")
         if self.n_aug not in (1, 2): bad(f"n_aug must be 1 (the image) or 2 (the image and its horizontal flip), got {self.n_aug!r}.")
+        if not isinstance(self.n_ref, (int, np.integer)) or isinstance(self.n_ref, bool) or not 0 <= self.n_ref <= MAX_REF:
+            bad(f"n_ref (reference networks besides the shadow network, for LiRA and RMIA) must be an integer from 0 to {MAX_REF}, got {self.n_ref!r}: "
+                "use 0 for the shadow network alone, or the number of extra networks to train per job.")
         if not 0 < self.dp_delta < 1: bad(f"dp_delta must be in (0, 1), got {self.dp_delta}.")
         if not self.dp_clip > 0: bad(f"dp_clip must be positive, got {self.dp_clip}.")
 
@@ -192,12 +198,12 @@ class Preset:
 PRESETS = {
     'smoke': Preset('smoke', size=240, n_valid=40, epochs=1, bs=64, augment=True, seeds=(0,),
                     configs=('dense', 'bfly-S3-L2', 'imp-k1', 'imp-k2', 'retrain-k1', 'rimp-k1', 'small-p25', 'dp-e8'),
-                    attack_epochs=5, eval_bs=512,
+                    attack_epochs=5, eval_bs=512, n_ref=0,
                     description='The whole pipeline on 200 training images per model, 1 epoch: 1 butterfly config, 2 IMP rounds '
                                 'and one of each control: a check that everything runs (a minute or two on 2 CPU cores). '
                                 'Its numbers mean nothing.'),
     'quick': Preset('quick', size=350, n_valid=50, epochs=60, bs=32, augment=False, seeds=(0,),
-                    configs=('dense', 'bfly-S2-L2', 'bfly-S2-L3', 'imp-k1', 'imp-k2', 'imp-k3'),
+                    configs=('dense', 'bfly-S2-L2', 'bfly-S2-L3', 'imp-k1', 'imp-k2', 'imp-k3'), n_ref=0,
                     description='A 15-minute taste on real CIFAR-10, not an answer: 300 training images per network, no '
                                 'augmentation, 60 epochs of batch 32, one seed (no error bars); its differences are dominated '
                                 'by how long each network trained.'),
@@ -210,10 +216,11 @@ PRESETS = {
                               '(the paper: 20 %), and two controls at the deepest round: retrain-k3 and small-p17. '
                               'About 2 hours on 2 CPU cores; its published results are in nbs/results/cpu.'),
     'paper': Preset('paper', size=15000, n_valid=1000, epochs=300, bs=256, augment=True, seeds=(0, 1, 2),
-                    configs=('dense',) + BUTTERFLY_CONFIGS + imp_configs(24),
+                    configs=('dense',) + BUTTERFLY_CONFIGS + imp_configs(24), n_ref=1,
                     description="The paper's protocol, with the readings listed in the 'paper vs package' table of the README: "
                                 "4 × 15,000 split, 1,000 validation images, 300 epochs, batch 256, lr /10 at epochs 150 and 225, "
-                                "crop + flip, 24 IMP rounds of 20 %, 6 butterfly configs, 3 seeds. For GPUs."),
+                                "crop + flip, 24 IMP rounds of 20 %, 6 butterfly configs, 3 seeds; LiRA and RMIA with one reference network "
+                                "besides the shadow (n_ref=1, half as many trainings again). For GPUs."),
 }
 
 def get_preset(name:str, **overrides) -> Preset:

@@ -23,6 +23,7 @@ __all__ = ['SPLIT_RULE', 'EXECUTORS', 'prepare_out', 'run_study', 'informativene
 
 # %% ../nbs/06d_experiment.ipynb #a64aeb5d
 SPLIT_RULE = 'fixed: one split from split_seed for every seed'   # recorded in run.json; a folder with another rule is refused
+_ADDED_FIELDS = {'n_ref': 0}   # preset fields added after run folders were made, with the value that reproduces what such a run did
 
 def _check_old_run(out:Path, cur:dict) -> dict|None:
     "The recorded preset of the run in `out` (None if there is none), after checking it can be resumed with `cur`"
@@ -31,7 +32,7 @@ def _check_old_run(out:Path, cur:dict) -> dict|None:
     try: rec = json.loads(rf.read_text())
     except (OSError, json.JSONDecodeError) as e:
         raise ValueError(f"{rf} is unreadable ({e}): it records the run's settings; restore it, or use another --out.") from None
-    old = rec.get('preset', {})
+    old = _ADDED_FIELDS | rec.get('preset', {})
     if rec.get('split_rule') != SPLIT_RULE:
         raise ValueError(f"{out} was made by an older sparsepriv whose split changed with every seed ({rec.get('split_rule') or 'no split rule recorded'}); "
                          "its rows cannot be mixed with a fixed-split study: use another --out (nothing in it was changed).")
@@ -163,7 +164,7 @@ _RUN_EXAMPLES = ("examples:\n"
     "  sparsepriv_run --preset paper --out /scratch/runs/paper --executor slurm --partition gpu --time 2880 \\\n"
     "      --gpus_per_job 1 --cpus_per_job 8 --mem_gb 32 --setup 'module load cuda' --sbatch constraint=a100")
 
-def _run_options(preset:str='quick',   # smoke, quick or paper; the options below override its fields
+def _run_options(preset:str='quick',   # smoke, quick, cpu or paper; the options below override its fields
                  out:str=None,         # output folder (created; rerun with the same folder to resume)
                  data:str=None,        # CIFAR-10 folder (default: $SPARSEPRIV_DATA, then the usual places, then download)
                  imp_rounds:int=None,  # shorthand: the preset's configurations without imp-k*, plus imp-k1 .. imp-k<N>

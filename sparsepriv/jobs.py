@@ -4,7 +4,7 @@
 
 # %% ../nbs/06b_jobs.ipynb #87aba2d7
 from __future__ import annotations
-import os, re, json, time, math, platform, fcntl
+import os, re, json, time, math, platform, fcntl, dataclasses
 from pathlib import Path
 import numpy as np
 import pandas as pd
@@ -16,13 +16,13 @@ from .train import train_model
 from .pruning import run_imp, load_round, save_model, load_model, CorruptFileError
 from .dp import dp_resnet20, train_dp
 from .attack import run_attack, flat_metrics
-from .likelihood import model_signals, likelihood_attacks
+from .likelihood import model_signals, likelihood_attacks, reference_split
 from .config import Config, Preset, ROLES, role_seed, job_key, get_hparams, get_preset, ATTACK_METRICS
 
 # %% auto #0
-__all__ = ['METRIC_KEYS', 'get_splits', 'make_model', 'check_chain', 'train_role', 'DamagedFileError', 'job_done', 'set_aside',
-           'read_json', 'damaged_files', 'redo', 'likelihood_stage', 'run_job', 'versions', 'job_order',
-           'write_results']
+__all__ = ['METRIC_KEYS', 'get_splits', 'make_model', 'check_chain', 'ref_seed', 'ref_roles', 'train_role', 'DamagedFileError',
+           'job_done', 'set_aside', 'read_json', 'damaged_files', 'redo', 'likelihood_stage', 'run_job', 'versions',
+           'job_order', 'write_results']
 
 # %% ../nbs/06b_jobs.ipynb #f515a0cd
 def get_splits(out, preset:Preset, n:int=60000) -> Splits:
@@ -75,11 +75,31 @@ def check_chain(out, chain:Path, k:int, seed:int, method:str='imp'):
                                    "(sets that job's networks and everything trained from them aside, renamed *.redo; nothing is deleted).")
         print(f"  {d} holds a damaged network; training it again (the old folder: {set_aside(d).name})", flush=True)
 
+def ref_seed(seed:int, # the study seed
+             r:int,    # the extra reference network's number, 0 .. n_ref − 1
+            ) -> int:
+    "The training seed of extra reference network `r` of study seed `seed`: 1000·seed + 2 + r (target and shadow have + 0 and + 1)"
+    return 1000*int(seed) + 2 + int(r)
+
+def ref_roles(n_ref:int) -> tuple:
+    "The roles of a job's `n_ref` extra reference networks: `ref0`, `ref1`, ..."
+    return tuple(f'ref{r}' for r in range(n_ref))
+
+def _ref_index(role:str) -> int|None:
+    "r of role `ref{r}`; None for target and shadow"
+    if role in ROLES: return None
+    if not re.fullmatch(r'ref\d+', str(role)): raise ValueError(f"role must be 'target', 'shadow' or 'ref<r>' (an extra reference network), got {role!r}.")
+    return int(role[3:])
+
+def _role_seed(seed:int, role:str) -> int:
+    r = _ref_index(role)
+    return role_seed(seed, role) if r is None else ref_seed(seed, r)
+
 _CHAINS = {'imp': dict(criterion='magnitude'), 'retrain': dict(criterion='magnitude', fraction=0.), 'rimp': dict(criterion='random')}
 
 def _train_chain(out, preset, config, seed, role, dls, progress):
     "A network of a chain of the seed: IMP (`dense` is its round 0), or a control chain that starts from that round 0"
-    rs, models = role_seed(seed, role), Path(out)/'models'/f's{seed}'
+    rs, models = _role_seed(seed, role), Path(out)/'models'/f's{seed}'
     method = 'imp' if config.method == 'dense' else config.method
     new = lambda: make_model(Config('dense'), rs)
     base = dict(scope=preset.imp_scope, train_kwargs=_train_kwargs(preset, get_hparams('imp')), seed=rs, progress=progress,
@@ -96,7 +116,7 @@ def _train_chain(out, preset, config, seed, role, dls, progress):
 
 def _train_single(out, preset, config, seed, role, dls, progress):
     "A network trained once: trained, or loaded if a previous run finished it"
-    rs, d = role_seed(seed, role), Path(out)/'models'/f's{seed}'/config.key/role
+    rs, d = _role_seed(seed, role), Path(out)/'models'/f's{seed}'/config.key/role
     model = make_model(config, rs)
     if (d/'done').exists() and not _network_ok(d):   # nothing finished depends on it (its job's row is missing): retrain
         print(f"  {d} holds a damaged network; training it again (the old folder: {set_aside(d).name})", flush=True)
@@ -113,9 +133,13 @@ def _train_single(out, preset, config, seed, role, dls, progress):
     return model, metrics
 
 def train_role(out, preset:Preset, config:Config, seed:int, role:str, data, splits:Splits, device, progress=True):
-    "Train (or load, if already trained) the `role` network of `config`; returns `(model, metrics)`"
+    "Train (or load, if already trained) the `role` network of `config` (`target`, `shadow` or extra reference `ref{r}`); returns `(model, metrics)`"
     x, y = data
-    dls = dataloaders(x, y, splits, role, bs=preset.bs, augment=preset.augment, seed=role_seed(seed, role), device=device,
+    r, sets = _ref_index(role), role
+    if r is not None:   # an extra reference: the shadow's recipe and validation images, on its own draw from the attacker's pool
+        tr, rest = reference_split(splits, r)
+        splits, sets = dataclasses.replace(splits, shadow_train=tr, shadow_test=rest), 'shadow'
+    dls = dataloaders(x, y, splits, sets, bs=preset.bs, augment=preset.augment, seed=_role_seed(seed, role), device=device,
                       eval_bs=preset.eval_bs)
     train = _train_chain if config.chain else _train_single
     model, metrics = train(out, preset, config, seed, role, dls, progress)
@@ -188,7 +212,8 @@ def redo(out, jobs) -> list:
         chains = ['imp', 'retrain', 'rimp'] if c.method == 'dense' else ['imp' if c.method == 'imp' else c.method]
         first = 0 if c.method == 'dense' else c.k
         for meth in chains:
-            for role in ROLES:
+            refs = sorted((d.name for d in (m/meth).glob('ref*') if re.fullmatch(r'ref\d+', d.name)), key=lambda n: int(n[3:]))
+            for role in ROLES + tuple(refs):
                 for d in sorted((m/meth/role).glob('round_*')):
                     if d.name[6:].isdigit() and int(d.name[6:]) >= first: aside(d)
             for jd in sorted((out/'jobs').glob(f's{seed}-*')):
@@ -198,15 +223,21 @@ def redo(out, jobs) -> list:
     return moved
 
 # %% ../nbs/06b_jobs.ipynb #063e9ae6
-def likelihood_stage(rec:dict, target, shadow, splits:Splits, data, preset:Preset, device=None) -> dict:
-    "LiRA and RMIA on the target (offline, the shadow network as the only reference), reusing the paper's attack's clean passes"
+def likelihood_stage(rec:dict, target, shadow, splits:Splits, data, preset:Preset, device=None,
+                     refs=(), # extra reference networks: `(network, pool indices it trained on)` pairs
+                    ) -> dict:
+    "LiRA and RMIA on the target (offline: the shadow network and any extra references), reusing the paper's attack's clean passes"
     x, y = data; ft, fs = rec['features']['target'], rec['features']['shadow']
     tg_idx, tg_lab, sh_idx, sh_lab = rec['scores']['idx'], rec['scores']['labels'], rec['shadow_idx'], rec['shadow_labels']
     kw = dict(prep=normalize, n_aug=preset.n_aug, bs=preset.eval_bs, device=device)
     phi, pop_ref = model_signals(target, x, y, tg_idx, clean_logits=ft.logits, **kw), model_signals(shadow, x, y, sh_idx, clean_logits=fs.logits, **kw)
     ref_phi, pop_phi = model_signals(shadow, x, y, tg_idx, **kw), model_signals(target, x, y, sh_idx, **kw)
-    return likelihood_attacks(phi, ref_phi[None], pop_phi, pop_ref[None], (np.asarray(sh_lab) == 1)[None], tg_idx, sh_idx,
-                              labels=tg_lab, ref_train=[np.asarray(splits.shadow_train)])
+    # reference 0 is the shadow (its members: the shadow points labelled 1), references 1 .. K the extra networks
+    ref_phi = np.stack([ref_phi] + [model_signals(net, x, y, tg_idx, **kw) for net, _ in refs])
+    pop_ref = np.stack([pop_ref] + [model_signals(net, x, y, sh_idx, **kw) for net, _ in refs])
+    pop_in = np.stack([np.asarray(sh_lab) == 1] + [np.isin(sh_idx, tr) for _, tr in refs])
+    return likelihood_attacks(phi, ref_phi, pop_phi, pop_ref, pop_in, tg_idx, sh_idx, labels=tg_lab,
+                              ref_train=[np.asarray(splits.shadow_train)] + [np.asarray(tr) for _, tr in refs])
 
 # %% ../nbs/06b_jobs.ipynb #14d62aad
 METRIC_KEYS = ('train_acc', 'valid_acc', 'test_acc', 'best_epoch')
@@ -217,7 +248,7 @@ def _save_scores(f, scores:dict):
     atomic_write(f, write)
 
 def run_job(out, preset:Preset, seed:int, config, data, device=None, progress=True) -> dict:
-    "Train target and shadow for `config`, attack, write the row; skipped (row returned) if done"
+    "Train target and shadow (and `preset.n_ref` extra references) for `config`, attack, write the row; skipped (row returned) if done"
     config = Config.parse(str(config)); out = Path(out)
     jd = out/'jobs'/job_key(seed, config)
     if (jd/'row.json').exists():
@@ -234,15 +265,20 @@ def run_job(out, preset:Preset, seed:int, config, data, device=None, progress=Tr
         row.update({f'{role}_{k}': m[k] for k in METRIC_KEYS})
     if config.method == 'dp': row.update(dp_eps=m.get('eps'), dp_delta=m.get('delta'), dp_noise=m.get('noise_multiplier'))
     if config.method == 'small': row['width'] = width_for_params(config.pct)
+    refs = []
+    for role in ref_roles(preset.n_ref):   # the likelihood-ratio attacks' extra reference networks (none by default)
+        net, rm = train_role(out, preset, config, seed, role, data, splits, device, progress)
+        refs.append((net, reference_split(splits, _ref_index(role))[0], rm))
     row['nonzero'] = int(count_nonzero(models['target']))
     row['nonzero_pct'] = 100 * row['nonzero'] / count_params(resnet20())
     rec = run_attack(models['target'], models['shadow'], splits, (x, y), prep=normalize, seed=seed, device=device,
                      bs=preset.eval_bs, eps=preset.eps, n_noise=preset.n_noise, epochs=preset.attack_epochs)
-    lr = likelihood_stage(rec, models['target'], models['shadow'], splits, data, preset, device)
+    lr = likelihood_stage(rec, models['target'], models['shadow'], splits, data, preset, device, refs=[(net, tr) for net, tr, _ in refs])
     _save_scores(jd/'scores.npz', rec.get('scores', {}) | lr['scores'])
     row.update(flat_metrics(rec))
     for a, ms in lr['metrics'].items(): row.update({f'{a}_{m}': float(ms[m]) for m in ATTACK_METRICS})
-    row.update(rmia_a=lr['info']['a'], lira_sigma=lr['info']['sigma'], n_ref=lr['info']['K'])
+    row.update(rmia_a=lr['info']['a'], lira_sigma=lr['info']['sigma'], n_ref=lr['info']['K'])   # n_ref: every reference, the shadow included
+    if refs: row.update({f'ref_{k}': float(np.mean([rm[k] for *_, rm in refs])) for k in ('train_acc', 'valid_acc', 'test_acc')})
     row['wall_s'], row['threads'] = time.perf_counter() - t0, torch.get_num_threads()
     atomic_write_text(jd/'row.json', json.dumps(_jsonable(row)))
     return row

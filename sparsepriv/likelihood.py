@@ -13,7 +13,8 @@ from sklearn.metrics import roc_auc_score
 from .attack import attack_metrics, fit_threshold, full_fp32
 
 # %% auto #0
-__all__ = ['MIN_POP', 'phi_from_logits', 'model_signals', 'lira_scores', 'rmia_scores', 'check_disjoint', 'likelihood_attacks']
+__all__ = ['MIN_POP', 'phi_from_logits', 'model_signals', 'lira_scores', 'rmia_scores', 'check_disjoint', 'likelihood_attacks',
+           'reference_split']
 
 # %% ../nbs/05b_likelihood.ipynb #8876a1b3
 def phi_from_logits(logits, # (n, C) network outputs (any float dtype)
@@ -128,10 +129,11 @@ def rmia_scores(phi, ref_phi, out,             # target (n,), references (K, n) 
 def check_disjoint(target_idx,       # pool indices of the target points (members and non-members)
                    population=None,  # pool indices of the population points
                    references=(),    # pool indices each reference model was trained on
+                   first:int=0,      # the number of the first of `references` (for the message)
                   ):
     "Raise a ValueError if a target point is in the population or in a reference's training set"
     t = np.asarray(target_idx)
-    for name, s in [('the population', population)] + [(f'the training set of reference {k}', r) for k, r in enumerate(references)]:
+    for name, s in [('the population', population)] + [(f'the training set of reference {k}', r) for k, r in enumerate(references, first)]:
         if s is None: continue
         both = np.intersect1d(t, np.asarray(s))
         if len(both): raise ValueError(f"{len(both)} target points (e.g. pool indices {both[:5].tolist()}) are in {name}: the offline attacks "
@@ -192,3 +194,14 @@ def likelihood_attacks(phi,          # (n,) target's φ on the target points (me
                     'n_pop': int(zs.sum()), 'thresholds': thr}}
     if labels is not None: rec['metrics'] = {k: attack_metrics(labels, s, thr[k]) for k, s in rec['scores'].items()}
     return rec
+
+# %% ../nbs/05b_likelihood.ipynb #f2b8d4e6
+def reference_split(splits,   # the study's split: `shadow_train` ∪ `shadow_test` is the attacker's pool; `target_*` must stay out; `seed` is the split seed
+                    r:int,    # the extra reference's number, 0 .. n_ref − 1 (reference r + 1 of `likelihood_attacks`; 0 is the shadow)
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    "Pool indices `(train, rest)` of extra reference network `r`: `len(shadow_train)` images of the attacker's pool drawn from (split seed, r), and the others"
+    if isinstance(r, bool) or not isinstance(r, (int, np.integer)) or r < 0: raise ValueError(f"r must be a non-negative integer, got {r!r}.")
+    pool = np.union1d(splits.shadow_train, splits.shadow_test)
+    train = np.sort(np.random.default_rng([int(splits.seed), int(r)]).choice(pool, len(splits.shadow_train), replace=False)).astype(np.int64)
+    check_disjoint(np.union1d(splits.target_train, splits.target_test), references=[train], first=r + 1)
+    return train, np.setdiff1d(pool, train).astype(np.int64)

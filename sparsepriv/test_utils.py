@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 
 # %% auto #0
-__all__ = ['BIN', 'fake_slurm', 'slurm_env', 'job_script', 'run_cli', 'all_files_parse', 'stamps', 'results_table']
+__all__ = ['BIN', 'fake_slurm', 'slurm_env', 'job_script', 'run_cli', 'all_files_parse', 'stamps', 'results_table', 'networks',
+           'same_weights']
 
 # %% ../nbs/08_test_utils.ipynb #406030f7
 def fake_slurm(folder) -> Path:
@@ -62,3 +63,20 @@ def results_table(out):
     "The run's `results.csv` without `wall_s`"
     import pandas as pd
     return pd.read_csv(Path(out)/'results.csv').drop(columns='wall_s')
+
+def networks(out) -> set:
+    "Folders (relative to `out`) of the finished networks of a run folder: those under `models/` with a `done` marker, set-aside ones excepted"
+    return {str(f.parent.relative_to(out)) for f in Path(out).glob('models/**/done') if not any(('.damaged' in p or '.redo' in p) for p in f.relative_to(out).parts)}
+
+def same_weights(a, b, # two run folders
+                 net:str, # a network folder relative to them, e.g. `models/s0/imp/target/round_01`
+                ) -> bool:
+    "Whether network `net` has the same weights (and masks, for an IMP round) in run folders `a` and `b`"
+    import torch
+    for name in ('best.pt', 'masks.pt'):
+        fa, fb = Path(a)/net/name, Path(b)/net/name
+        if fa.exists() != fb.exists(): return False
+        if not fa.exists(): continue
+        da, db = (torch.load(f, map_location='cpu', weights_only=True) for f in (fa, fb))
+        if da.keys() != db.keys() or not all(torch.equal(da[k], db[k]) for k in da): return False
+    return True

@@ -7,7 +7,7 @@ def test_paper_first_configuration_one_epoch_on_cuda(tmp_path, capsys):
     if not os.environ.get('SPARSEPRIV_DATA'): pytest.skip('SPARSEPRIV_DATA is not set')
     from sparsepriv.experiment import run_study, get_preset
     paper = get_preset('paper')
-    p = paper.replace(epochs=1, seeds=(0,), configs=paper.configs[:1], device='cuda')
+    p = paper.replace(epochs=1, seeds=(0,), configs=paper.configs[:1], n_ref=0, device='cuda')   # target and shadow only
     df = run_study(p, tmp_path/'gpu', progress=False)
     assert len(df) == 1 and df.target_test_acc.iloc[0] > 10
     m = json.loads((tmp_path/'gpu'/'models'/'s0'/'imp'/'target'/'round_00'/'metrics.json').read_text())
