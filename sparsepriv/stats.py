@@ -353,7 +353,7 @@ def control_pairs(df:pd.DataFrame, # a results table (`load_results`)
                  ) -> pd.DataFrame:
     "Paired differences sparse − control (same seed) of test accuracy and every attack's defense: one row per (config, control, metric)"
     cols = ['config', 'control', 'kind', 'metric', 'diff', 'se', 'p', 'n']
-    keys = set(df.config); rows = []
+    keys = set(df.config); rows, diffs = [], {}
     pct = df.groupby('config').nonzero_pct.mean()
     small = [c for c in keys if parse_config(c)[0] == 'small']
     metrics = ['target_test_acc'] + [attack_col(a, 'defense') for a in attacks_in(df)]
@@ -365,7 +365,8 @@ def control_pairs(df:pd.DataFrame, # a results table (`load_results`)
         for ctrl, kind in ctrls:
             if ctrl not in keys: continue
             for m in metrics:
-                r = paired_diff(df, m, ref=ctrl).loc[c]
+                if (m, ctrl) not in diffs: diffs[m, ctrl] = paired_diff(df, m, ref=ctrl)   # shared by every config this control serves
+                r = diffs[m, ctrl].loc[c]
                 rows.append([c, ctrl, kind, m, r['diff'], r['se'], r['p'], int(r['n'])])
     return pd.DataFrame(rows, columns=cols)
 

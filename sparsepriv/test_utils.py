@@ -4,7 +4,7 @@
 
 # %% ../nbs/08_test_utils.ipynb #e8f0ba3f
 from __future__ import annotations
-import os, sys, json, subprocess
+import os, re, sys, json, subprocess
 from pathlib import Path
 import numpy as np
 
@@ -41,12 +41,13 @@ def run_cli(*args, env:dict=None, timeout:float=600, **kw) -> subprocess.Complet
     return subprocess.run([str(BIN/args[0]), *map(str, args[1:])], capture_output=True, text=True, env=e, timeout=timeout, **kw)
 
 # %% ../nbs/08_test_utils.ipynb #24be2d25
+_ASIDE = re.compile(r'\.(damaged|redo)\d*$')   # set-aside files and folders (`set_aside`, `--redo`)
+
 def all_files_parse(out):
     "Assert that every file of a run folder is complete: JSON/CSV/NPZ/PT parse, no temporary file is left (set-aside `*.damaged`/`*.redo` files excepted)"
-    import pandas as pd, torch, re
-    aside = re.compile(r'\.(damaged|redo)\d*$')
+    import pandas as pd, torch
     for f in Path(out).rglob('*'):
-        if f.is_dir() or any(aside.search(p) for p in f.relative_to(out).parts): continue
+        if f.is_dir() or any(_ASIDE.search(p) for p in f.relative_to(out).parts): continue
         assert not f.name.endswith('.tmp'), f"temporary file left: {f}"
         try:
             if f.suffix == '.json': json.loads(f.read_text())
@@ -66,7 +67,7 @@ def results_table(out):
 
 def networks(out) -> set:
     "Folders (relative to `out`) of the finished networks of a run folder: those under `models/` with a `done` marker, set-aside ones excepted"
-    return {str(f.parent.relative_to(out)) for f in Path(out).glob('models/**/done') if not any(('.damaged' in p or '.redo' in p) for p in f.relative_to(out).parts)}
+    return {str(f.parent.relative_to(out)) for f in Path(out).glob('models/**/done') if not any(_ASIDE.search(p) for p in f.relative_to(out).parts)}
 
 def same_weights(a, b, # two run folders
                  net:str, # a network folder relative to them, e.g. `models/s0/imp/target/round_01`
