@@ -214,7 +214,7 @@ PRESETS = {
                               'so that the networks interpolate their training set as in the paper; 3 seeds on the fixed split; '
                               'dense, 2 butterfly configs (32 % and 16 % nonzero), IMP to 17 % nonzero in 3 rounds of 45 % '
                               '(the paper: 20 %), and two controls at the deepest round: retrain-k3 and small-p17. '
-                              'About 2.5 hours on 2 CPU cores (estimated from its first networks).'),
+                              'Its first run: 2 h 59 min on 2 CPU cores (results in nbs/results/cpu).'),
     'paper': Preset('paper', size=15000, n_valid=1000, epochs=300, bs=256, augment=True, seeds=(0, 1, 2),
                     configs=('dense',) + BUTTERFLY_CONFIGS + imp_configs(24), n_ref=1,
                     description="The paper's protocol, with the readings listed in the 'paper vs package' table of the README: "
