@@ -21,15 +21,17 @@ def test_cpu_preset_interrupted_equals_uninterrupted(tmp_path, has_data):
     r = run_cli('sparsepriv_run', '--preset', 'cpu', '--out', ref, *SMALL)
     assert r.returncode == 0, r.stderr[-3000:]
     out = tmp_path/'interrupted'
-    p = subprocess.Popen([str(BIN/'sparsepriv_run'), '--preset', 'cpu', '--out', str(out), *SMALL],
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    try:
-        t0 = time.time()
-        while not _in_imp_round(out) and p.poll() is None and time.time() - t0 < 300: time.sleep(0.02)
-        killed_in_round = _in_imp_round(out)
-        os.killpg(p.pid, signal.SIGKILL)
-    finally: p.wait()
-    assert killed_in_round, 'the run should have been killed while an IMP round was training'
+    log = tmp_path/'interrupted.log'
+    with open(log, 'w') as f:
+        p = subprocess.Popen([str(BIN/'sparsepriv_run'), '--preset', 'cpu', '--out', str(out), *SMALL],
+                             stdout=f, stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            t0 = time.time()
+            while not _in_imp_round(out) and p.poll() is None and time.time() - t0 < 300: time.sleep(0.02)
+            killed_in_round = _in_imp_round(out)
+            if p.poll() is None: os.killpg(p.pid, signal.SIGKILL)
+        finally: p.wait()
+    assert killed_in_round, f'the run should have been killed while an IMP round was training; it ended with {p.returncode}:\n{log.read_text()[-3000:]}'
     assert not (out/'results.csv').exists() or len(pd.read_csv(out/'results.csv')) < 4, 'killed before the end'
     r = run_cli('sparsepriv_run', '--preset', 'cpu', '--out', out, *SMALL)
     assert r.returncode == 0, r.stderr[-3000:]
