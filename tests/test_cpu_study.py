@@ -4,6 +4,10 @@ The full-size `cpu` run takes about two hours, so the check runs on smoke-sized 
 configuration kinds (dense, IMP rounds of 45 %, the retraining control), no augmentation, its batch size, fewer images and
 epochs. The run is killed while an IMP round trains, then rerun; results and per-sample scores must equal those of an
 uninterrupted run with the same seeds and thread count.
+
+A round's folder appears only when its files are written (training keeps the best weights in memory), so the test cannot wait
+for a round folder to exist: it waits for the dense job's row (the chain's next job, imp-k1, then trains round 1 for seconds),
+kills 0.3 s later, and checks that round 1 was left unfinished.
 """
 import os, signal, subprocess, time
 import numpy as np, pandas as pd, pytest
@@ -12,9 +16,8 @@ from sparsepriv.test_utils import BIN, run_cli, all_files_parse, results_table
 SMALL = ['--size', '240', '--n_valid', '40', '--epochs', '2', '--attack_epochs', '5', '--eval_bs', '512', '--seeds', '0',
          '--configs', 'dense', 'imp-k1', 'imp-k2', 'retrain-k2', '--threads', '2', '--quiet']
 
-def _in_imp_round(out):
-    "An IMP round after round 0 has started training and is not finished"
-    return any(not (d/'done').exists() for d in out.glob('models/s0/imp/*/round_0[12]'))
+def _dense_done(out): return (out/'jobs'/'s0-dense'/'row.json').exists()
+def _round1_done(out): return (out/'models'/'s0'/'imp'/'shadow'/'round_01'/'done').exists()
 
 def test_cpu_preset_interrupted_equals_uninterrupted(tmp_path, has_data):
     ref = tmp_path/'uninterrupted'
@@ -27,11 +30,12 @@ def test_cpu_preset_interrupted_equals_uninterrupted(tmp_path, has_data):
                              stdout=f, stderr=subprocess.STDOUT, start_new_session=True)
         try:
             t0 = time.time()
-            while not _in_imp_round(out) and p.poll() is None and time.time() - t0 < 300: time.sleep(0.02)
-            killed_in_round = _in_imp_round(out)
+            while not _dense_done(out) and p.poll() is None and time.time() - t0 < 300: time.sleep(0.02)
+            time.sleep(0.3)   # imp-k1's round 1 (target, then shadow) is training
             if p.poll() is None: os.killpg(p.pid, signal.SIGKILL)
         finally: p.wait()
-    assert killed_in_round, f'the run should have been killed while an IMP round was training; it ended with {p.returncode}:\n{log.read_text()[-3000:]}'
+    assert p.returncode == -signal.SIGKILL and _dense_done(out) and not _round1_done(out), \
+        f'the run should have been killed while IMP round 1 was training; it ended with {p.returncode}:\n{log.read_text()[-3000:]}'
     assert not (out/'results.csv').exists() or len(pd.read_csv(out/'results.csv')) < 4, 'killed before the end'
     r = run_cli('sparsepriv_run', '--preset', 'cpu', '--out', out, *SMALL)
     assert r.returncode == 0, r.stderr[-3000:]
