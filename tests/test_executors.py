@@ -2,12 +2,13 @@
 
 A worker process is killed mid-run; the SLURM job script is caught by a stand-in `sbatch`; the SLURM path's job functions run
 through submitit's local cluster. Every executor must give the same numbers as the in-process run (same threads).
+Bad options call the command's entry point in this process (`run_main`): they stop before any work starts.
 """
 import json, os, signal, subprocess, time
 from pathlib import Path
 import pandas as pd, pytest
 SMOKE4 = ['--configs', 'dense', 'bfly-S3-L2', 'imp-k1', 'imp-k2']   # the executors are tested on four jobs: two tasks
-from sparsepriv.test_utils import BIN, run_cli, all_files_parse, stamps, slurm_env, job_script, results_table as table
+from sparsepriv.test_utils import BIN, run_cli, run_main, all_files_parse, stamps, slurm_env, job_script, results_table as table
 
 @pytest.fixture(scope='module')
 def local1(tmp_path_factory):
@@ -102,10 +103,10 @@ def test_slurm_submission(tmp_path, cli, has_data):
     assert r.returncode == 0 and 'submitted 2 tasks: jobs 4242_0, 4242_1' in r.stdout, r.stdout
     assert json.loads((out/'tasks'/'s0-bfly-S3-L2'/'submitted.json').read_text())['job_id'] == '4242_1'
 
-def test_slurm_refused(tmp_path, cli, has_data):
-    env = slurm_env(tmp_path)
+def test_slurm_refused(tmp_path, has_data, monkeypatch):
+    monkeypatch.setenv('PATH', slurm_env(tmp_path)['PATH'])
     (tmp_path/'bin'/'sbatch').write_text('#!/bin/sh\necho "sbatch: error: invalid partition specified: nope" >&2\nexit 1\n')
-    r = cli('sparsepriv_run', '--preset', 'smoke', *SMOKE4, '--out', tmp_path/'out', '--executor', 'slurm', '--partition', 'nope', env=env)
+    r = run_main('sparsepriv_run', '--preset', 'smoke', *SMOKE4, '--out', tmp_path/'out', '--executor', 'slurm', '--partition', 'nope')
     assert r.returncode == 2 and 'SLURM refused the submission' in r.stderr and 'invalid partition' in r.stderr, r.stderr
     assert 'Traceback' not in r.stderr
 
@@ -152,17 +153,17 @@ def test_slurm_path_runs_the_same_jobs(local1, tmp_path):
     (['--executor', 'slurm', '--sbatch', 'constraint'], "write options as KEY=VALUE"),
     (['--threads', '0'], '--threads must be >= 1'),
 ])
-def test_bad_executor_input(cli, tmp_path, args, message):
+def test_bad_executor_input(tmp_path, args, message):
     out = tmp_path/'out'
-    r = cli('sparsepriv_run', '--preset', 'smoke', '--out', out, *args)
+    r = run_main('sparsepriv_run', '--preset', 'smoke', '--out', out, *args)
     assert r.returncode == 2 and message in r.stderr and 'Traceback' not in r.stderr, r.stderr
     assert not out.exists()
 
-def test_no_slurm_here(cli, tmp_path, has_data):
-    r = cli('sparsepriv_run', '--preset', 'smoke', '--out', tmp_path/'out', '--executor', 'slurm')
+def test_no_slurm_here(tmp_path, has_data):
+    r = run_main('sparsepriv_run', '--preset', 'smoke', '--out', tmp_path/'out', '--executor', 'slurm')
     assert r.returncode == 2 and 'Cannot submit to SLURM here' in r.stderr and 'Traceback' not in r.stderr, r.stderr
     assert not list((tmp_path/'out').glob('jobs/*'))
 
-def test_status_errors(cli, tmp_path):
-    r = cli('sparsepriv_status', tmp_path)
+def test_status_errors(tmp_path):
+    r = run_main('sparsepriv_status', tmp_path)
     assert r.returncode == 2 and 'holds no study (no run.json)' in r.stderr and 'Traceback' not in r.stderr, r.stderr

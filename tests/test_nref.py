@@ -3,10 +3,11 @@
 Two chain configurations of the smoke preset (dense = IMP round 0, imp-k1) with one extra reference network: every row has
 LiRA and RMIA, the reference networks are exactly what is added to a run without them, and a run killed while a reference
 trains resumes to the same results as an uninterrupted one.
+`--help` and bad values call the command's entry point in this process (`run_main`): they stop before any work starts.
 """
 import os, signal, subprocess, time
 import numpy as np, pandas as pd, pytest
-from sparsepriv.test_utils import BIN, run_cli, all_files_parse, stamps, results_table, networks, same_weights
+from sparsepriv.test_utils import BIN, run_cli, run_main, all_files_parse, stamps, results_table, networks, same_weights
 
 ARGS = ['--preset', 'smoke', '--configs', 'dense', 'imp-k1', '--quiet', '--threads', '1']
 REFS = {'models/s0/imp/ref0/round_00', 'models/s0/imp/ref0/round_01'}   # reference 0's own IMP chain: its round 0 (dense) and round 1
@@ -24,8 +25,8 @@ def with_ref(tmp_path_factory):
     assert r.returncode == 0, r.stderr[-3000:]
     return out
 
-def test_help(cli):
-    r = cli('sparsepriv_run', '--help')
+def test_help():
+    r = run_main('sparsepriv_run', '--help')
     assert r.returncode == 0 and '--n_ref N_REF' in r.stdout and 'besides the shadow network' in r.stdout, r.stdout
 
 def test_every_row_has_lira_and_rmia(with_ref):
@@ -83,9 +84,9 @@ def test_rerun_resumes_and_other_n_ref_is_refused(with_ref):
     assert stamps(with_ref, '**/*.pt') | stamps(with_ref, 'jobs/*/*') == before
 
 @pytest.mark.parametrize('value', ['-1', '999'])
-def test_bad_n_ref(cli, tmp_path, value):
+def test_bad_n_ref(tmp_path, value):
     out = tmp_path/'out'
-    r = cli('sparsepriv_run', '--preset', 'smoke', '--out', out, '--n_ref', value)
+    r = run_main('sparsepriv_run', '--preset', 'smoke', '--out', out, '--n_ref', value)
     assert r.returncode == 2 and 'n_ref (reference networks besides the shadow network, for LiRA and RMIA) must be an integer from 0 to 998' in r.stderr, r.stderr
     assert len(r.stderr.strip().splitlines()) == 1 and 'Traceback' not in r.stderr, r.stderr   # one clear line
     assert not out.exists()                                                                   # nothing written

@@ -1,11 +1,13 @@
 """End-to-end tests of the study's command line, run as a user runs it (in a subprocess).
 
 The smoke preset is the whole pipeline at toy size: data, dense/butterfly/IMP training, attack, table, report.
+Bad input stops before any work starts: those cases call the same entry point in this process (`run_main`: same arguments,
+exit code and output, without the ~5 s start-up of a subprocess); `--help` and a missing data folder go through the script.
 """
 import json, os, signal, subprocess, sys, time
 from pathlib import Path
 import numpy as np, pandas as pd, pytest
-from sparsepriv.test_utils import BIN, run_cli, all_files_parse, stamps
+from sparsepriv.test_utils import BIN, run_cli, run_main, all_files_parse, stamps
 
 CONFIGS = {'dense', 'bfly-S3-L2', 'imp-k1', 'imp-k2', 'retrain-k1', 'rimp-k1', 'small-p25', 'dp-e8'}   # smoke: one of each kind
 N = len(CONFIGS)
@@ -101,28 +103,28 @@ def test_resume_after_kill(tmp_path, has_data):
     (['--preset', 'smoke', '--size', '150', '--n_valid', '60'], 'need a population of at least 100 attacker points'),
     (['--preset', 'smoke', '--size', '20000'], 'use size <= 15000'),
 ])
-def test_bad_input(cli, tmp_path, args, message):
+def test_bad_input(tmp_path, args, message):
     out = tmp_path/'out'
-    r = cli('sparsepriv_run', '--out', out, *args)
+    r = run_main('sparsepriv_run', '--out', out, *args)
     assert r.returncode == 2 and message in r.stderr and 'Traceback' not in r.stderr, r.stderr
     assert len(r.stderr.strip().splitlines()) == 1, r.stderr   # one clear line
     assert not out.exists()                                   # nothing written
 
-def test_pre_fixed_split_run_is_refused(cli, tmp_path, has_data):
+def test_pre_fixed_split_run_is_refused(tmp_path, has_data):
     "A run folder made before the split was fixed (no split rule in run.json) is refused with one line and left untouched"
     out = tmp_path/'old'; (out/'jobs'/'s0-dense').mkdir(parents=True)
     from sparsepriv.config import get_preset
     old = {k: v for k, v in get_preset('smoke').to_dict().items() if k != 'split_seed'}
     (out/'run.json').write_text(json.dumps(dict(preset=old))); (out/'jobs'/'s0-dense'/'row.json').write_text('{}')
     before = {str(f): (f.stat().st_mtime_ns, f.read_bytes() if f.is_file() else None) for f in [out, *out.rglob('*')]}
-    r = cli('sparsepriv_run', '--preset', 'smoke', '--out', out, '--quiet')
+    r = run_main('sparsepriv_run', '--preset', 'smoke', '--out', out, '--quiet')
     assert r.returncode == 2 and 'was made by an older sparsepriv whose split changed with every seed' in r.stderr, r.stderr
     assert len(r.stderr.strip().splitlines()) == 1 and 'Traceback' not in r.stderr, r.stderr
     assert {str(f): (f.stat().st_mtime_ns, f.read_bytes() if f.is_file() else None) for f in [out, *out.rglob('*')]} == before
 
-def test_unwritable_output(cli, tmp_path, has_data):
+def test_unwritable_output(tmp_path, has_data):
     (tmp_path/'afile').write_text('x')
-    r = cli('sparsepriv_run', '--preset', 'smoke', '--out', tmp_path/'afile'/'out')
+    r = run_main('sparsepriv_run', '--preset', 'smoke', '--out', tmp_path/'afile'/'out')
     assert r.returncode == 2 and 'Cannot write to the output folder' in r.stderr and 'Traceback' not in r.stderr, r.stderr
 
 def test_missing_data(cli, tmp_path):
