@@ -4,7 +4,7 @@
 
 # %% ../nbs/04b_dp.ipynb #82667c1a
 from __future__ import annotations
-import math, time, warnings
+import math, time, warnings, functools
 import numpy as np
 import torch
 import torch.nn as nn
@@ -14,6 +14,7 @@ from fastai.torch_core import set_seed
 from opacus import PrivacyEngine
 from opacus.data_loader import DPDataLoader
 from opacus.validators import ModuleValidator
+from opacus.accountants.utils import get_noise_multiplier
 from .data import augment_batch
 from .models import resnet20
 from .train import evaluate, step_schedule, milestone_epochs
@@ -58,13 +59,19 @@ def dp_batches(dl,               # the training `TensorLoader` (pool, augmentati
 # %% ../nbs/04b_dp.ipynb #6737d4ff
 DEFAULT_GRAD_SAMPLE_MODE = 'hooks'   # fastest on CPU in bench/bench_dp.py (opacus 1.6.0, torch 2.14.1)
 
+@functools.lru_cache(maxsize=None)
+def _noise_multiplier(target_eps, delta, sample_rate, epochs, mechanism) -> float:
+    "Opacus's `get_noise_multiplier`, computed once per process for each setting (a target and its shadow share it; ~6 s each time on CPU)"
+    return get_noise_multiplier(target_epsilon=target_eps, target_delta=delta, sample_rate=sample_rate, epochs=epochs, accountant=mechanism)
+
 def _dp_engine(model, opt, loader, target_eps, delta, epochs, max_grad_norm, grad_sample_mode, seed):
     "Wrap model/optimizer for DP-SGD; returns (model, optimizer, criterion, engine)"
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')   # Opacus warns that secure_mode is off (a seeded noise generator is our choice)
-        engine = PrivacyEngine()
-        out = engine.make_private_with_epsilon(module=model, optimizer=opt, data_loader=loader, target_epsilon=target_eps,
-                    target_delta=delta, epochs=epochs, max_grad_norm=max_grad_norm, criterion=nn.CrossEntropyLoss(),
+        engine = PrivacyEngine()           # what `make_private_with_epsilon` does, with the noise multiplier cached
+        sigma = _noise_multiplier(float(target_eps), float(delta), 1 / len(loader), int(epochs), engine.accountant.mechanism())
+        out = engine.make_private(module=model, optimizer=opt, data_loader=loader, noise_multiplier=sigma,
+                    max_grad_norm=max_grad_norm, criterion=nn.CrossEntropyLoss(),
                     poisson_sampling=False,   # `loader` already is Opacus's Poisson DPDataLoader, with our seeded generator
                     grad_sample_mode=grad_sample_mode, noise_generator=torch.Generator(device=next(model.parameters()).device).manual_seed(int(seed) + 1))
     if grad_sample_mode == 'ghost': gm, dopt, crit, _ = out
