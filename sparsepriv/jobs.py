@@ -14,7 +14,6 @@ from .models import resnet20, count_nonzero, count_params, width_for_params
 from .butterfly import butterflize
 from .train import train_model
 from .pruning import run_imp, load_round, save_model, load_model, CorruptFileError
-from .dp import dp_resnet20, train_dp
 from .attack import run_attack, flat_metrics
 from .likelihood import model_signals, likelihood_attacks, reference_split
 from .config import Config, Preset, ROLES, role_seed, job_key, get_hparams, get_preset, ATTACK_METRICS
@@ -43,7 +42,9 @@ def make_model(config:Config, seed:int) -> torch.nn.Module:
     "The untrained network of `config` (ResNet-20: butterflized, narrower, or with GroupNorm for DP-SGD), initialised from `seed`"
     torch.manual_seed(seed)
     if config.method == 'small': return resnet20(width=width_for_params(config.pct))
-    if config.method == 'dp': return dp_resnet20()
+    if config.method == 'dp':
+        from sparsepriv.dp import dp_resnet20   # imported here, not at the top: Opacus takes ~1.3 s to import and only DP-SGD needs it
+        return dp_resnet20()
     m = resnet20()
     if config.method == 'butterfly': m = butterflize(m, config.S, config.L)
     return m
@@ -122,6 +123,7 @@ def _train_single(out, preset, config, seed, role, dls, progress):
         print(f"  {d} holds a damaged network; training it again (the old folder: {set_aside(d).name})", flush=True)
     if (d/'done').exists(): return load_model(model, d/'best.pt'), read_json(d/'metrics.json', 'training metrics')
     if config.method == 'dp':   # Opacus's DP-SGD (or its twin without noise and clipping for dp-einf)
+        from sparsepriv.dp import train_dp   # (see make_model)
         model, metrics = train_dp(model, dls, seed=rs, progress=progress, target_eps=None if config.eps == math.inf else config.eps,
                                   delta=preset.dp_delta, max_grad_norm=preset.dp_clip, **_train_kwargs(preset, config.hparams, amp=False))
     else:
