@@ -3,7 +3,7 @@ safe, or the run stops with one line naming the file and the command that recove
 import json, shutil
 from pathlib import Path
 import pandas as pd, pytest
-from sparsepriv.test_utils import run_cli, all_files_parse, stamps, results_table
+from sparsepriv.test_utils import run_cli, run_main, all_files_parse, stamps, results_table
 
 CHAIN = ['--configs', 'dense', 'imp-k1', 'imp-k2']
 
@@ -35,9 +35,9 @@ def forget(out, *jobs_rounds):
     "Make the run as if some jobs / rounds had not been computed yet (test setup)"
     for p in jobs_rounds: shutil.rmtree(out/p)
 
-def test_damaged_row_is_recomputed(run, finished, cli):
+def test_damaged_row_is_recomputed(run, finished):
     (run/'jobs'/'s0-imp-k1'/'row.json').write_text('{bad')
-    s = cli('sparsepriv_status', run)
+    s = run_main('sparsepriv_status', run)
     assert s.returncode == 0 and 'damaged file' in s.stdout and 's0-imp-k1/row.json' in s.stdout, s.stdout + s.stderr
     others = stamps(run, 'jobs/s0-dense/*') | stamps(run, 'models/**/*.pt')
     r = rerun(run)

@@ -36,7 +36,7 @@ def start(out, *args):
                              '--executor', 'processes', '--workers', '2', '--threads', '1', '--device', 'cpu', *args],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
-def test_processes_survive_a_killed_worker(local1, tmp_path, cli):
+def test_processes_survive_a_killed_worker(local1, tmp_path):
     out = tmp_path/'proc'
     # 1. no restarts: the killed task is reported with its log, the other task finishes
     p = start(out, '--retries', '0')
@@ -48,7 +48,7 @@ def test_processes_survive_a_killed_worker(local1, tmp_path, cli):
     assert log.exists() and log.is_relative_to(out/'logs')
     done = stamps(out, 'jobs/*/row.json')
     assert {Path(k).parent.name for k in done} == {'s0-dense', 's0-bfly-S3-L2'}
-    s = cli('sparsepriv_status', out)
+    s = run_main('sparsepriv_status', out)
     assert s.returncode == 0 and '2 done, 0 running, 0 queued, 2 failed' in s.stdout and 'failed task s0-chain' in s.stdout, s.stdout
     # 2. the rerun finishes only what is missing; its worker is killed too, and restarted by itself
     models = stamps(out, 'models/s0/imp/*/round_00/*')
@@ -63,15 +63,16 @@ def test_processes_survive_a_killed_worker(local1, tmp_path, cli):
     pd.testing.assert_frame_equal(table(out), table(local1))
     assert set(table(out).threads) == {1}
     all_files_parse(out)
-    s = cli('sparsepriv_status', out, '--all')
+    s = run_main('sparsepriv_status', out, '--all')
     assert '4 done, 0 running, 0 queued, 0 failed, 0 pending' in s.stdout and 's0-imp-k2' in s.stdout, s.stdout
 
-def test_slurm_submission(tmp_path, cli, has_data):
-    out, env = tmp_path/'sl', slurm_env(tmp_path)
+def test_slurm_submission(tmp_path, has_data, monkeypatch):
+    out = tmp_path/'sl'; monkeypatch.setenv('PATH', slurm_env(tmp_path)['PATH'])   # the stand-in sbatch and squeue first
+    # submitting stops before any work starts: the commands run in this process (run_main)
     args = ['sparsepriv_run', '--preset', 'smoke', *SMOKE4, '--out', out, '--executor', 'slurm', '--partition', 'gpu', '--time', '600',
             '--gpus_per_job', '2', '--cpus_per_job', '4', '--mem_gb', '16', '--account', 'acct', '--qos', 'high',
             '--array_parallelism', '1', '--sbatch', 'constraint=a100', '--sbatch', 'exclude=node7', '--setup', 'module load cuda']
-    r = cli(*args, env=env)
+    r = run_main(*args)
     assert r.returncode == 0, r.stderr[-3000:]
     assert 'submitted 2 tasks: jobs 4240_0, 4240_1' in r.stdout and 'sparsepriv_status' in r.stdout, r.stdout
     script = job_script(tmp_path)
@@ -81,25 +82,25 @@ def test_slurm_submission(tmp_path, cli, has_data):
         assert f'#SBATCH --{opt}\n' in script, opt
     assert 'module load cuda\n' in script and '-m submitit.core._submit' in script
     # squeue cannot be asked (no queue file): a submitted task counts as queued until it starts
-    s = cli('sparsepriv_status', out, env=env)
+    s = run_main('sparsepriv_status', out)
     assert '0 done, 0 running, 4 queued' in s.stdout and '4240_0' in s.stdout, s.stdout
-    r = cli(*args, env=env)                                      # queued tasks are not submitted twice
+    r = run_main(*args)                                      # queued tasks are not submitted twice
     assert r.returncode == 0 and 's0-chain is queued (job 4240_0): not submitted again' in r.stdout, r.stdout
     assert not (tmp_path/'script1.sh').exists()
     # squeue lists the jobs: still queued, still not submitted again
     (tmp_path/'queue').write_text('4240_0 PENDING\n4240_1 RUNNING\n77 RUNNING\n')
-    assert '4 queued' in cli('sparsepriv_status', out, env=env).stdout
-    r = cli(*args, env=env)
+    assert '4 queued' in run_main('sparsepriv_status', out).stdout
+    r = run_main(*args)
     assert r.returncode == 0 and 'not submitted again' in r.stdout and not (tmp_path/'script1.sh').exists(), r.stdout
     # the jobs left the queue without starting the tasks (e.g. scancel): failed, and a rerun submits them again
     (tmp_path/'queue').write_text('77 RUNNING\n')
-    s = cli('sparsepriv_status', out, env=env)
+    s = run_main('sparsepriv_status', out)
     assert '4 failed' in s.stdout and 'SLURM job 4240_0 ended without running the task' in s.stdout, s.stdout
-    r = cli(*args, env=env)
+    r = run_main(*args)
     assert r.returncode == 0 and 'submitted 2 tasks: jobs 4241_0, 4241_1' in r.stdout, r.stdout
     # without squeue, --resubmit submits tasks that look queued
     (tmp_path/'queue').unlink()
-    r = cli(*args, '--resubmit', env=env)
+    r = run_main(*args, '--resubmit')
     assert r.returncode == 0 and 'submitted 2 tasks: jobs 4242_0, 4242_1' in r.stdout, r.stdout
     assert json.loads((out/'tasks'/'s0-bfly-S3-L2'/'submitted.json').read_text())['job_id'] == '4242_1'
 

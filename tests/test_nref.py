@@ -76,9 +76,9 @@ def test_resume_after_kill_during_a_reference(with_ref, tmp_path):
 
 def test_rerun_resumes_and_other_n_ref_is_refused(with_ref):
     before = stamps(with_ref, '**/*.pt') | stamps(with_ref, 'jobs/*/*')
-    r = run(with_ref, '--n_ref', '1')
+    r = run_main('sparsepriv_run', *ARGS, '--out', with_ref, '--n_ref', '1')   # nothing to compute: in this process
     assert r.returncode == 0 and '2 jobs, 2 already done' in r.stdout, r.stdout + r.stderr[-3000:]
-    r = run(with_ref, '--n_ref', '0')   # rows attacked with other references must not mix
+    r = run_main('sparsepriv_run', *ARGS, '--out', with_ref, '--n_ref', '0')   # rows attacked with other references must not mix
     assert r.returncode == 2 and "holds a run with other settings {'n_ref': (1, 0)}" in r.stderr, r.stderr
     assert len(r.stderr.strip().splitlines()) == 1 and 'Traceback' not in r.stderr, r.stderr
     assert stamps(with_ref, '**/*.pt') | stamps(with_ref, 'jobs/*/*') == before

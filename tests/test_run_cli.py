@@ -1,13 +1,14 @@
 """End-to-end tests of the study's command line, run as a user runs it (in a subprocess).
 
-The smoke preset is the whole pipeline at toy size: data, dense/butterfly/IMP training, attack, table, report.
+The smoke preset is the whole pipeline at toy size: data, dense/butterfly/IMP training, attack, table, report. (Resuming a
+killed run is tested in `test_cpu_study`, `test_nref` and `test_executors`.)
 Bad input stops before any work starts: those cases call the same entry point in this process (`run_main`: same arguments,
 exit code and output, without the ~5 s start-up of a subprocess); `--help` and a missing data folder go through the script.
 """
-import json, os, signal, subprocess, sys, time
+import json, os, time
 from pathlib import Path
 import numpy as np, pandas as pd, pytest
-from sparsepriv.test_utils import BIN, run_cli, run_main, all_files_parse, stamps
+from sparsepriv.test_utils import run_cli, run_main, all_files_parse, stamps
 
 CONFIGS = {'dense', 'bfly-S3-L2', 'imp-k1', 'imp-k2', 'retrain-k1', 'rimp-k1', 'small-p25', 'dp-e8'}   # smoke: one of each kind
 N = len(CONFIGS)
@@ -54,37 +55,14 @@ def test_smoke_end_to_end(smoke_run, cli):
     figs = [p.name for p in (out/'report').iterdir()]
     assert any(f.endswith('.png') for f in figs) and any(f.endswith('.pdf') for f in figs) and 'summary.csv' in figs
 
-def test_rerun_recomputes_nothing(smoke_run, cli):
+def test_rerun_recomputes_nothing(smoke_run):
     out, r, wall = smoke_run
     assert r.returncode == 0
     before = stamps(out, '**/*.pt') | stamps(out, 'jobs/*/*')
-    r2 = cli('sparsepriv_run', '--preset', 'smoke', '--out', out, '--quiet', '--threads', '2')
+    r2 = run_main('sparsepriv_run', '--preset', 'smoke', '--out', out, '--quiet', '--threads', '2')   # nothing to compute: in this process
     assert r2.returncode == 0, r2.stderr[-3000:]
     assert f'{N} jobs, {N} already done' in r2.stdout
     assert stamps(out, '**/*.pt') | stamps(out, 'jobs/*/*') == before
-
-def test_resume_after_kill(tmp_path, has_data):
-    out = tmp_path/'killed'
-    p = subprocess.Popen([str(BIN/'sparsepriv_run'), '--preset', 'smoke', '--out', str(out), '--quiet'],
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    try:   # kill as soon as the first job is finished: the second one is then mid-training
-        t0 = time.time()
-        while not list(out.glob('jobs/*/row.json')) and p.poll() is None and time.time() - t0 < 300: time.sleep(0.05)
-        time.sleep(0.5)
-        os.killpg(p.pid, signal.SIGKILL)
-    finally: p.wait()
-    done = stamps(out, 'jobs/*/row.json'); models = stamps(out, 'models/**/done') | stamps(out, 'models/**/COMPLETE') | stamps(out, 'models/**/*.pt')
-    assert len(done) >= 1, 'the first job should have finished before the kill'
-    assert len(done) < N, 'the run should have been killed before the end'
-    r = run_cli('sparsepriv_run', '--preset', 'smoke', '--out', out, '--quiet')
-    assert r.returncode == 0, r.stderr[-3000:]
-    assert f'{N} jobs, {len(done)} already done' in r.stdout
-    after = stamps(out, 'jobs/*/row.json')
-    assert len(after) == N and all(after[k] == v for k, v in done.items())          # finished jobs not recomputed
-    after_models = stamps(out, 'models/**/*.pt')
-    assert all(after_models.get(k, v) == v for k, v in models.items() if k.endswith('.pt'))  # finished models kept
-    all_files_parse(out)
-    assert len(pd.read_csv(out/'results.csv')) == N
 
 @pytest.mark.parametrize('args, message', [
     (['--preset', 'fast'], "Unknown preset 'fast': choose one of smoke, quick, cpu, paper"),
