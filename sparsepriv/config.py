@@ -198,8 +198,8 @@ class Preset:
 PRESETS = {
     'smoke': Preset('smoke', size=240, n_valid=40, epochs=1, bs=64, augment=True, seeds=(0,),
                     configs=('dense', 'bfly-S3-L2', 'imp-k1', 'imp-k2', 'retrain-k1', 'rimp-k1', 'small-p25', 'dp-e8'),
-                    attack_epochs=5, eval_bs=512, n_ref=0,
-                    description='The whole pipeline on 200 training images per model, 1 epoch: 1 butterfly config, 2 IMP rounds '
+                    attack_epochs=5, n_noise=1, eval_bs=512, n_ref=0,
+                    description='The whole pipeline on 200 training images per model, 1 epoch, 1 noise draw: 1 butterfly config, 2 IMP rounds '
                                 'and one of each control: a check that everything runs (a minute or two on 2 CPU cores). '
                                 'Its numbers mean nothing.'),
     'quick': Preset('quick', size=350, n_valid=50, epochs=60, bs=32, augment=False, seeds=(0,),
