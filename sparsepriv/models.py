@@ -4,7 +4,7 @@
 
 # %% ../nbs/01_models.ipynb #f4758944
 from __future__ import annotations
-import math
+import math, functools
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -109,14 +109,18 @@ def count_nonzero(model:nn.Module) -> int:
     return n + sum(count_nonzero(c) for c in model.children())
 
 # %% ../nbs/01_models.ipynb #a1d0e002
+@functools.lru_cache(maxsize=None)
+def _width_counts(num_classes:int) -> tuple[int, dict]:
+    "Parameter counts of the dense ResNet-20 and of `resnet20(width=j/64)`, j = 1..128: 129 networks built once per process (~1 s)"
+    with torch.device('meta'):   # shapes only: no memory, no initialisation
+        return count_params(resnet20(num_classes)), {j / 64: count_params(resnet20(num_classes, width=j / 64)) for j in range(1, 129)}
+
 def width_for_params(pct:float,          # target parameter count, in % of the dense ResNet-20 (272,474)
                      num_classes:int=10, # number of classes (the dense reference has the same)
                     ) -> float:
     "The width `w = j/64` (j = 1..128) whose `resnet20(width=w)` has the parameter count closest to `pct` % of the dense network"
     if not (isinstance(pct, (int, float)) and math.isfinite(pct) and pct > 0):
         raise ValueError(f"pct must be a positive percentage of the dense network's parameters (e.g. 25), got {pct!r}.")
-    with torch.device('meta'):   # shapes only: no memory, no initialisation
-        n_dense = count_params(resnet20(num_classes))
-        counts = {j / 64: count_params(resnet20(num_classes, width=j / 64)) for j in range(1, 129)}
+    n_dense, counts = _width_counts(int(num_classes))
     target = pct / 100 * n_dense
     return min(counts, key=lambda w: (abs(counts[w] - target), w))
