@@ -16,7 +16,7 @@ from .jobs import run_job, job_order, write_results, job_done, _flock, _read_jso
 
 # %% auto #0
 __all__ = ['HEARTBEAT_S', 'study_tasks', 'TaskBusyError', 'run_task', 'slurm_queue', 'task_state', 'study_status', 'StudyTask',
-           'run_processes', 'slurm_executor', 'submit_tasks', 'TasksFailedError', 'run_slurm']
+           'longest_first', 'run_processes', 'slurm_executor', 'submit_tasks', 'TasksFailedError', 'run_slurm']
 
 # %% ../nbs/06c_executors.ipynb #6d00ef67
 def study_tasks(preset:Preset) -> dict:
@@ -188,6 +188,10 @@ def _check_workers(workers, gpus):
     if gpus and workers > len(gpus): raise ValueError(f"--workers {workers} is more than the {len(gpus)} GPUs (given with --gpus, else all visible ones); "
                                                   "each worker takes one GPU: use fewer workers, or --device cpu.")
 
+def longest_first(tasks:dict) -> list:
+    "The names of `tasks` in the order worker processes start them: most jobs first, ties in the study's order"
+    return sorted(tasks, key=lambda n: -len(tasks[n]))
+
 def run_processes(out, preset:Preset, tasks:dict, # `{name: jobs}` to run
                   workers:int=2,                    # tasks running at the same time
                   threads:int|None=None,            # CPU threads per task (None: cpu_count // workers)
@@ -198,7 +202,7 @@ def run_processes(out, preset:Preset, tasks:dict, # `{name: jobs}` to run
     out, gpus = Path(out), list(gpus)
     _check_workers(workers, gpus)
     threads = threads or max(1, len(os.sched_getaffinity(0)) // workers)   # the cores this process may use
-    pending, running, tries, failed = list(tasks), {}, {n: 0 for n in tasks}, {}
+    pending, running, tries, failed = longest_first(tasks), {}, {n: 0 for n in tasks}, {}
     try:
         while pending or running:
             while pending and len(running) < workers:
