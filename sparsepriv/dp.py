@@ -61,7 +61,7 @@ DEFAULT_GRAD_SAMPLE_MODE = 'hooks'   # fastest on CPU in bench/bench_dp.py (opac
 
 @functools.lru_cache(maxsize=None)
 def _noise_multiplier(target_eps, delta, sample_rate, epochs, mechanism) -> float:
-    "Opacus's `get_noise_multiplier`, computed once per process for each setting (a target and its shadow share it; ~6 s each time on CPU)"
+    "Opacus's `get_noise_multiplier`, computed once per process for each setting (a target and its shadow share it; ~2 s each time on CPU)"
     return get_noise_multiplier(target_epsilon=target_eps, target_delta=delta, sample_rate=sample_rate, epochs=epochs, accountant=mechanism)
 
 def _dp_engine(model, opt, loader, target_eps, delta, epochs, max_grad_norm, grad_sample_mode, seed):

@@ -2,7 +2,8 @@
 
 A worker process is killed mid-run; the SLURM job script is caught by a stand-in `sbatch`; the SLURM path's job functions run
 through submitit's local cluster. Every executor must give the same numbers as the in-process run (same threads).
-Bad options call the command's entry point in this process (`run_main`): they stop before any work starts.
+Commands that stop before any work starts (bad options, submissions to the stand-in SLURM, status) call the command's entry
+point in this process (`run_main`).
 """
 import json, os, signal, subprocess, time
 from pathlib import Path
