@@ -13,17 +13,16 @@ import torch.nn.functional as F
 from sklearn.metrics import roc_curve, roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 import matplotlib.pyplot as plt
+from .config import ATTACK_METRICS, BASELINES
 
 # %% auto #0
-__all__ = ['N_CLASSES', 'ATTACK_METRICS', 'BASELINES', 'HIDDEN', 'LRS', 'CANDIDATES', 'ORACLE_METRICS', 'ATTACK_NAMES',
-           'torch_threads', 'full_fp32', 'AttackFeatures', 'attack_features', 'defense', 'tpr_at_fpr', 'attack_metrics',
-           'baseline_scores', 'fit_threshold', 'fit_class_thresholds', 'make_mlp', 'train_discriminator', 'disc_scores',
-           'cv_candidates', 'best_candidate', 'balance', 'run_attack', 'flat_metrics', 'plot_roc', 'plot_sensitivity']
+__all__ = ['N_CLASSES', 'HIDDEN', 'LRS', 'CANDIDATES', 'ORACLE_METRICS', 'SCORE_LABELS', 'torch_threads', 'full_fp32',
+           'AttackFeatures', 'attack_features', 'defense', 'tpr_at_fpr', 'attack_metrics', 'baseline_scores',
+           'fit_threshold', 'fit_class_thresholds', 'make_mlp', 'train_discriminator', 'disc_scores', 'cv_candidates',
+           'best_candidate', 'balance', 'run_attack', 'flat_metrics', 'plot_record_roc', 'plot_sensitivity']
 
 # %% ../nbs/05_attack.ipynb #4c4dfca0
 N_CLASSES = 10   # CIFAR-10
-ATTACK_METRICS = ('attack_acc', 'defense', 'auc', 'tpr_0.1', 'tpr_1')   # the metrics of every attack, in this order
-BASELINES = ('loss', 'confidence', 'entropy', 'mentropy')               # the threshold attacks
 
 @contextlib.contextmanager
 def torch_threads(n:int):
@@ -146,10 +145,13 @@ def tpr_at_fpr(labels, # 1 member, 0 non-member
                scores, # higher = more likely a member
                fpr:float, # false-positive rate, a fraction (0.001 for 0.1 %)
               ) -> float:
-    "Highest true-positive rate (%) of a threshold on `scores` whose false-positive rate is at most `fpr`"
+    "True-positive rate (%) at false-positive rate `fpr` on the ROC curve; a group of tied scores is a straight segment, read by interpolation"
+    if not 0 <= fpr <= 1: raise ValueError(f"fpr is a fraction in [0, 1] (0.001 for 0.1 %), got {fpr}.")
     labels, scores = _check_scores(labels, scores)
-    f, t, _ = roc_curve(labels, scores)
-    return 100 * float(t[f <= fpr].max())
+    f, t, _ = roc_curve(labels, scores, drop_intermediate=False)   # one point per distinct score: a tie group is one step
+    i = int(np.searchsorted(f, fpr, 'right')) - 1   # the last point at or below fpr (the highest TPR there)
+    if f[i] == fpr or i == len(f) - 1: return 100 * float(t[i])
+    return 100 * float(t[i] + (t[i + 1] - t[i]) * (fpr - f[i]) / (f[i + 1] - f[i]))
 
 def attack_metrics(labels, scores, # per-sample labels (1 member) and scores
                    threshold:float=0., # member iff score > threshold
@@ -351,12 +353,12 @@ def flat_metrics(record:dict) -> dict:
     return row
 
 # %% ../nbs/05_attack.ipynb #4d4cfff4
-ATTACK_NAMES = {'attack': "paper's attack", 'loss': 'loss', 'confidence': 'max. confidence', 'entropy': 'entropy',
+SCORE_LABELS = {'attack': "paper's attack", 'loss': 'loss', 'confidence': 'max. confidence', 'entropy': 'entropy',
                 'mentropy': 'modified entropy'}
 
-def plot_roc(record:dict, # a `run_attack` record (or any dict with `scores` holding `labels` and per-attack scores)
-             names=tuple(ATTACK_NAMES), # which scores to draw
-             ax=None, title:str=None):
+def plot_record_roc(record:dict, # a `run_attack` record (or any dict with `scores` holding `labels` and per-attack scores)
+                    names=tuple(SCORE_LABELS), # which scores to draw
+                    ax=None, title:str=None):
     "Log-log ROC curves of the attacks in `record`, with their AUC and TPR at 1 % FPR"
     s = record['scores']; lab = np.asarray(s['labels'])
     if ax is None: _, ax = plt.subplots(figsize=(5, 4.5))
@@ -364,7 +366,7 @@ def plot_roc(record:dict, # a `run_attack` record (or any dict with `scores` hol
     for k in names:
         fpr, tpr, _ = roc_curve(lab, s[k]); m = attack_metrics(lab, s[k])
         ax.plot(fpr, tpr, lw=2 if k == 'attack' else 1.2,
-                label=f"{ATTACK_NAMES.get(k, k)}: AUC {m['auc']:.3f}, TPR@1% {m['tpr_1']:.1f}%")
+                label=f"{SCORE_LABELS.get(k, k)}: AUC {m['auc']:.3f}, TPR@1% {m['tpr_1']:.1f}%")
     ax.plot([1 / n0, 1], [1 / n0, 1], 'k:', lw=1, label='chance')
     ax.set_xscale('log'); ax.set_yscale('log'); ax.set_xlim(1 / n0, 1); ax.set_ylim(1 / n0, 1.02)
     ax.set_xlabel('false-positive rate'); ax.set_ylabel('true-positive rate'); ax.legend(fontsize=7, loc='lower right')

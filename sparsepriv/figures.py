@@ -13,7 +13,8 @@ from matplotlib.colors import LogNorm
 from matplotlib.cm import ScalarMappable
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter
-from .config import METHODS
+from sklearn.metrics import roc_curve
+from .config import METHODS, job_key
 from .results import *
 from .stats import *
 
@@ -47,7 +48,7 @@ def _handles(methods, **kw):
 
 def plot_figure1(summary:pd.DataFrame, # a `summarize` table
                  ax=None,        # matplotlib axes to draw on; default: a new figure
-                 fit=True,       # draw the fitted line: True (fit all but the controls), False, or a `fit_slope` result
+                 fit='method',   # fitted lines: 'method' (one per sparse method), True (one over all but the controls), False, a `fit_slope` or `fit_slopes` result
                  labels:bool=True, # write the nonzero % next to the points (skipping labels that would overlap)
                  cmap:str='viridis', title:str=None,
                  attack:str='paper', # whose defense is on the y axis
@@ -77,13 +78,17 @@ def plot_figure1(summary:pd.DataFrame, # a `summarize` table
             ax.annotate('dense' if r.method == 'dense' else fmt_pct(r.nonzero_pct_mean), (r.target_test_acc_mean, r[f'{dc}_mean']),
                         xytext=(4, 4), textcoords='offset points', fontsize=7, zorder=4)
     handles = _handles(s.method, color='grey')
-    f = fit_slope(summary, y=dc) if fit is True else (fit or None)
-    if f and f.get('slope') is not None:
+    if isinstance(fit, str) and fit == 'method': fits = fit_slopes(summary, y=dc); fits.pop('all methods')
+    elif fit is True: fits = {'all methods': fit_slope(summary, y=dc)}
+    elif not fit: fits = {}
+    else: fits = {'all methods': fit} if 'slope' in fit else dict(fit)
+    for k, f in fits.items():
+        if f.get('slope') is None: continue
         fx = s[s.config.isin(f['configs'])].target_test_acc_mean if f.get('configs') else s.target_test_acc_mean
         xs = np.linspace(fx.min(), fx.max(), 50)   # the fitted range only
         err = '' if f.get('stderr') is None else f" ± {f['stderr']:.2f}"
-        h, = ax.plot(xs, f['intercept'] + f['slope'] * xs, '--', color='0.4', lw=1, zorder=2,
-                     label=f"fit: slope {f['slope']:.2f}{err}")
+        h, = ax.plot(xs, f['intercept'] + f['slope'] * xs, '--', color='0.4' if k == 'all methods' else _COLORS.get(k, '0.4'), lw=1, zorder=2,
+                     label=f"{'fit, all methods' if k == 'all methods' else METHOD_LABELS.get(k, k) + ' fit'}: slope {f['slope']:+.2f}{err}")
         handles.append(h)
     if colorbar:
         cb = fig.colorbar(sm, ax=ax, label=metric_label('nonzero_pct'))
@@ -169,14 +174,13 @@ def plot_roc(run_dir,                # run folder (with `jobs/`)
              seed:int=None,          # the seed drawn; default: the first whose dense network has scores
              ncols:int=4):
     "Log-log ROC curves of dense and of each sparse method's sparsest configuration, one panel per attack; None without scores"
-    from sklearn.metrics import roc_curve
     jobs = Path(run_dir)/'jobs'
     seeds = [seed] if seed is not None else sorted(int(p.name[1:-6]) for p in jobs.glob('s*-dense') if (p/'scores.npz').exists())
-    if not seeds or (dense := job_scores(jobs/f's{seeds[0]}-dense')) is None: return None
+    if not seeds or (dense := job_scores(jobs/job_key(seeds[0], 'dense'))) is None: return None
     picks = [('dense', dense)]
     for m in SPARSE_METHODS:
         g = summary[summary.method == m].sort_values('nonzero_pct_mean', kind='stable')
-        if len(g) and (sc := job_scores(jobs/f's{seeds[0]}-{g.config.iloc[0]}')) is not None: picks.append((g.config.iloc[0], sc))
+        if len(g) and (sc := job_scores(jobs/job_key(seeds[0], g.config.iloc[0]))) is not None: picks.append((g.config.iloc[0], sc))
     attacks = [a for a in (attacks or ATTACKS) if a in dense]
     nr, nc = math.ceil(len(attacks) / ncols), min(ncols, len(attacks))
     fig = _Fig(figsize=(3.3 * nc, 3.2 * nr), layout='constrained')

@@ -118,12 +118,15 @@ def rmia_scores(phi, ref_phi, out,             # target (n,), references (K, n) 
                 a:float,                       # offline coefficient in [0, 1]: Pr_IN ≈ a·Pr_OUT + (1 − a)
                 gamma:float=1.,                # LR threshold γ ≥ 1
                ) -> np.ndarray:
-    "Offline RMIA: the fraction of population points z with LR(x, z) ≥ γ, for each point x"
+    "Offline RMIA: the fraction of population points z with LR(x, z) ≥ γ, ties broken by x's own ratio (less than one population step)"
     if not 0 <= a <= 1: raise ValueError(f"a must lie in [0, 1], got {a}.")
     if not gamma > 0: raise ValueError(f"gamma must be positive, got {gamma}.")
     r = lambda ph, rp, o: log_expit(np.asarray(ph, np.float64)) - _log_pr(log_expit(np.asarray(rp, np.float64)), np.asarray(o, bool), a)
-    rx, rz = r(phi, ref_phi, out), np.sort(r(pop_phi, pop_ref_phi, pop_out))
-    return np.searchsorted(rz, rx - np.log(gamma), side='right') / len(rz)
+    rx, rz = r(phi, ref_phi, out) - np.log(gamma), np.sort(r(pop_phi, pop_ref_phi, pop_out))
+    c = np.searchsorted(rz, rx, side='right')                 # population log-ratios at or below x's
+    below = rx - rz[np.maximum(c - 1, 0)]                      # d >= 0 above the largest of them (c >= 1)
+    t = np.where(c > 0, -np.expm1(-np.maximum(below, 0)), np.exp(np.minimum(rx - rz[0], 0)))   # in [0, 1), increasing in rx
+    return (c + t) / len(rz)
 
 # %% ../nbs/05b_likelihood.ipynb #4ad4ed57
 def check_disjoint(target_idx,       # pool indices of the target points (members and non-members)

@@ -9,12 +9,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from fastcore.script import call_parse, Param
+from .config import job_key
 from .results import *
 from .stats import *
 from .figures import *
 
 # %% auto #0
-__all__ = ['make_report', 'publish_run', 'report_cli']
+__all__ = ['make_report', 'publish_run', 'rescore_run', 'report_cli']
 
 # %% ../nbs/07d_report.ipynb #57b3150c
 def _atomic(f:Path, write):
@@ -49,10 +50,12 @@ _FIG_META = {'png': {'Software': None}, 'pdf': {'Creator': None, 'Producer': Non
 def _save_fig(fig, paths):
     for f in paths: _atomic(f, lambda t: fig.savefig(t, format=f.suffix[1:], dpi=150, metadata=_FIG_META[f.suffix[1:]]))
 
-def _conclusions_md(lines, n_seeds) -> str:
+def _conclusions_md(lines, n_seeds, n_verdicts) -> str:
     return ("# Does sparsity improve privacy? One verdict per attack\n\n"
-            "Paired differences from dense (same seeds): mean ± standard error (paired t-test p, seeds). 'holds': defense rises "
-            "significantly (p < 0.05) by more than the accuracy points lost. The oracle is an optimistic upper bound (it uses the "
+            "Paired differences from dense (same seeds): mean ± standard error (paired t-test p, Holm-adjusted p, seeds). The "
+            f"{n_verdicts} verdicts below (one per attack and sparse method) are one family: Holm's correction is over their defense tests, "
+            "and 'holds' means defense rises significantly (Holm p < 0.05) by more than the accuracy points lost; the accuracy p is raw. "
+            "The oracle is an optimistic upper bound (it uses the "
             f"target's membership labels), not an attack. Seeds in the table: {n_seeds}.\n\n" + ''.join(f'- {l}\n' for l in lines))
 
 def make_report(run_dir,        # run folder of `sparsepriv_run` (or a results .csv/.json file)
@@ -71,21 +74,24 @@ def make_report(run_dir,        # run folder of `sparsepriv_run` (or a results .
     except OSError as e: raise PermissionError(f"Cannot create the report folder {out} ({e.strerror}): pass another with --out.") from None
     if not os.access(out, os.W_OK): raise PermissionError(f"The report folder {out} is not writable: pass another with --out.")
     summary = summarize(df)
-    ratio, slope, slope_seeds = tradeoff_ratio(summary, lo, hi), fit_slope(summary), fit_slope(df)
+    ratio, slopes, slopes_seeds = tradeoff_ratio(summary, lo, hi), fit_slopes(summary), fit_slopes(df)
+    slope, slope_seeds = slopes.pop('all methods'), slopes_seeds.pop('all methods')
     boot, boot_note = bootstrap_aucs(base, df, boot_attacks, n_boot) if n_boot > 0 else (pd.DataFrame(columns=BOOT_COLUMNS), '')
     lines, ctrl, pairs = conclusions(summary, (lo, hi)), control_table(summary), control_pairs(df)
+    n_verdicts = len(verdict_configs(summary, (lo, hi)))
     preset = _run_info(base).get('name')
     n_seeds = int(df.seed.nunique())
     trade = dict(source=str(run_dir), preset=preset, n_rows=int(len(df)), n_configs=int(len(summary)), n_seeds=n_seeds,
                  seeds=sorted(int(v) for v in df.seed.unique()), range=[lo, hi], n_configs_in_range=ratio['n'],
-                 ratio=ratio, slope=slope, slope_per_seed=slope_seeds, attacks=list(attacks_in(summary)), conclusions=lines,
+                 ratio=ratio, slope=slope, slope_per_seed=slope_seeds, slope_by_method=slopes, slope_per_seed_by_method=slopes_seeds,
+                 tests=holm_family(summary), attacks=list(attacks_in(summary)), conclusions=lines,
                  bootstrap=dict(n_boot=n_boot, level=0.95, seed=0, attacks=list(boot_attacks), n_intervals=int(len(boot)), note=boot_note),
                  dense=({k: _jsonable(summary.loc[summary.config == 'dense', f'{k}_mean'].iloc[0]) for k in ('target_test_acc', 'defense')}
                         if 'dense' in set(summary.config) else None),
                  paper=dict(ratio=PAPER_RATIO, slope=PAPER_SLOPE, range=list(PAPER_RANGE)))
     tag = f'{preset} preset, ' if preset else ''
     seeds_txt = f'mean ± std over {n_seeds} seeds' if n_seeds > 1 else '1 seed, no error bars'
-    figs = dict(figure1=plot_figure1(summary, fit=slope, title=f'Accuracy against defense ({tag}{seeds_txt})'),
+    figs = dict(figure1=plot_figure1(summary, fit=slopes, title=f'Accuracy against defense ({tag}{seeds_txt})'),
                 sparsity=plot_vs_sparsity(summary, title=f'Against sparsity ({tag}{seeds_txt})'),
                 figure1_attacks=plot_figure1_attacks(summary, title=f'Accuracy against defense, per attack ({tag}{seeds_txt})'),
                 roc=plot_roc(base, summary) if len(boot) or n_boot <= 0 else None)
@@ -98,7 +104,7 @@ def make_report(run_dir,        # run folder of `sparsepriv_run` (or a results .
     if len(pairs): paths['control_pairs'] = out/'control_pairs.csv'; tables['control_pairs'] = pairs
     for k, t in tables.items(): _atomic(paths[k], lambda tmp: t.to_csv(tmp, index=False))
     for k, fig in figs.items(): _save_fig(fig, paths[k])
-    _atomic(paths['conclusions'], lambda t: Path(t).write_text(_conclusions_md(lines, n_seeds)))
+    _atomic(paths['conclusions'], lambda t: Path(t).write_text(_conclusions_md(lines, n_seeds, n_verdicts)))
     _atomic(paths['tradeoff'], lambda t: Path(t).write_text(json.dumps(_jsonable(trade), indent=1, sort_keys=True)))
     return dict(paths=paths, summary=summary, tradeoff=trade, bootstrap=boot, controls=ctrl, control_pairs=pairs)
 
@@ -116,12 +122,47 @@ def publish_run(run_dir,                          # run folder of `sparsepriv_ru
     dest.mkdir(parents=True, exist_ok=True)
     files = [_atomic(dest/n, lambda t, n=n: shutil.copyfile(run_dir/n, t)) for n in ('results.csv', 'results.json') if (run_dir/n).exists()]
     for sd, cfg in df[['seed', 'config']].itertuples(index=False):
-        sc = job_scores(run_dir/'jobs'/f's{int(sd)}-{cfg}')
+        sc = job_scores(run_dir/'jobs'/job_key(sd, cfg))
         if sc is None: continue
         keep = {'labels': sc['labels'].astype(np.int8), **{('attack' if a == 'paper' else a): sc[a] for a in attacks if a in sc}}
-        (dest/'jobs'/f's{int(sd)}-{cfg}').mkdir(parents=True, exist_ok=True)
-        files.append(_atomic(dest/'jobs'/f's{int(sd)}-{cfg}'/'scores.npz', lambda t, k=keep: np.savez_compressed(open(t, 'wb'), **k)))
+        (dest/'jobs'/job_key(sd, cfg)).mkdir(parents=True, exist_ok=True)
+        files.append(_atomic(dest/'jobs'/job_key(sd, cfg)/'scores.npz', lambda t, k=keep: np.savez_compressed(open(t, 'wb'), **k)))
     return sum(f.stat().st_size for f in files)
+
+# %% ../nbs/07d_report.ipynb #c52f1db0
+_TPR_FPR = {'tpr_0.1': 1e-3, 'tpr_1': 1e-2}   # the TPR columns and their false-positive rates
+
+def rescore_run(run_dir,                            # run folder (or published copy) with results.csv, results.json and jobs/*/scores.npz
+                attacks=('paper', 'lira', 'rmia'),  # attacks whose TPR columns are recomputed (those with stored scores)
+               ) -> dict:
+    "Recompute the TPR columns of `attacks` from the stored scores with the current `tpr_at_fpr`; rewrite the table if any changed"
+    from sparsepriv.attack import tpr_at_fpr, roc_auc_score   # the only step of the report that needs torch (attack.py imports it)
+    run_dir = Path(run_dir).expanduser()
+    csv, js = run_dir/'results.csv', run_dir/'results.json'
+    load_results(run_dir)                                      # a clear error for a folder without a valid table
+    raw = pd.read_csv(csv, dtype=str, keep_default_na=False)   # strings: untouched cells are written back as they were
+    meta = json.loads(js.read_text()); rows = {(int(r['seed']), str(r['config'])): r for r in meta.get('rows', [])}
+    changed = {}
+    for i, (sd, cfg) in enumerate(zip(raw.seed.astype(int), raw.config)):
+        sc = job_scores(run_dir/'jobs'/job_key(sd, cfg))
+        if sc is None: continue
+        for a in (a for a in attacks if a in sc):
+            auc = float(roc_auc_score(sc['labels'], sc[a])); col = attack_col(a, 'auc')
+            if col in raw and raw.at[i, col] != '' and abs(float(raw.at[i, col]) - auc) > 1e-9:
+                raise ValueError(f"{job_key(sd, cfg)}: the stored {a} scores give AUC {auc:.6f}, the table {raw.at[i, col]}: "
+                                 "they are not the scores the row was computed from.")
+            for m, fpr in _TPR_FPR.items():
+                c, v = attack_col(a, m), tpr_at_fpr(sc['labels'], sc[a], fpr)
+                if c not in raw or raw.at[i, c] == '' or float(raw.at[i, c]) == v: continue
+                raw.at[i, c] = repr(v); changed[c] = changed.get(c, 0) + 1
+                if (sd, cfg) in rows: rows[sd, cfg][c] = v
+    if not changed: return {}
+    rec = dict(by='sparsepriv.report.rescore_run', columns=sorted(changed), changed=dict(sorted(changed.items())),
+               rule="tpr_at_fpr: TPR read on the ROC curve at the FPR, a group of tied scores being a straight segment (linear interpolation)")
+    meta['rescored'] = meta.get('rescored', []) + [rec]
+    _atomic(csv, lambda t: raw.to_csv(t, index=False))
+    _atomic(js, lambda t: Path(t).write_text(json.dumps(meta, indent=1)))
+    return rec
 
 # %% ../nbs/07d_report.ipynb #ebdd4afd
 def _fmt(v, d=2): return '–' if v is None else (f'{v:.{d}f}' if isinstance(v, float) and math.isfinite(v) else str(v))
@@ -150,26 +191,34 @@ def report_cli(run_dir:str,              # RUN_DIR: the folder given to `sparsep
           + (f", preset {t['preset']}" if t['preset'] else ''))
     _show("mean ± std over seeds; acc_change/defense_change: the paper's interval rule", format_summary(s))
     boot = bootstrap_summary(rep['bootstrap']) if len(rep['bootstrap']) else None
-    _show("paired differences from dense, paper's attack: Δ ± se (paired t-test p, seeds); AUC with its 95% bootstrap interval "
+    _show("paired differences from dense, paper's attack: Δ ± se (paired t-test p, Holm p, seeds); AUC with its 95% bootstrap interval "
           "(per-seed bounds averaged)", format_paired(s, 'paper', boot))
+    fam = t['tests']
+    print(f"  Holm's correction over {fam['n_tests']} paired tests (test accuracy, and defense and AUC of {', '.join(a for a in FAMILY_ATTACKS if a in t['attacks'])}): "
+          f"{fam['significant_raw']} with p < {fam['alpha']}, {len(fam['significant_holm'])} with Holm p < {fam['alpha']}"
+          + (f" ({'; '.join(fam['significant_holm'])})" if fam['significant_holm'] else ''))
     if t['bootstrap']['note']: print(f"  note: {t['bootstrap']['note']}")
     if len(t['attacks']) > 1:
         _show('AUC by attack (mean over seeds; oracle: optimistic upper bound)', format_attacks(s, 'auc'))
         _show('defense by attack (mean over seeds)', format_attacks(s, 'defense'))
     if len(rep['controls']): _show("controls: Δ defense from dense, paired (the sparse configuration's, then its controls')",
                                    rep['controls'].set_index('config').drop(columns='nonzero_pct'))
-    if len(rep['control_pairs']): _show("does the gain survive the controls? paired differences sparse − control (Δ ± se (p, seeds))",
+    if len(rep['control_pairs']): _show("does the gain survive the controls? paired differences sparse − control (Δ ± se (p, Holm p, seeds))",
                                         format_control_pairs(rep['control_pairs']))
-    r, f = t['ratio'], t['slope']
+    r = t['ratio']
     lo, hi = t['range']
-    print(f"\ntrade-off ratio over {r['n']} configuration(s) with {lo:g}-{hi:g}% nonzero: {_fmt(r['ratio'])}"
-          + (f" ± {_fmt(r['std'])} (std over configurations)" if r['std'] is not None else '')
-          + (f", pooled {_fmt(r['pooled'])}" if r['pooled'] is not None else '') + f"   [paper: ≈ {PAPER_RATIO}]"
-          + (f"\n  note: {r['note']}" if r['note'] else ''))
-    print(f"slope of defense on accuracy ({f['n']} {f['points']}): {_fmt(f['slope'])}"
-          + (f" ± {_fmt(f['stderr'])} (standard error)" if f['stderr'] is not None else '') + f"   [paper: {PAPER_SLOPE}]"
-          + (f"\n  note: {f['note']}" if f['note'] else ''))
-    print('\ndoes defense rise with sparsity at a small accuracy cost? (paired, p < 0.05)')
+    print(f"\ntrade-off ratio (relative defense gain per relative accuracy loss, signed) of the {r['n']} configuration(s) with "
+          f"{lo:g}-{hi:g}% nonzero   [paper: ≈ {PAPER_RATIO}]")
+    for c, v in r['per_config'].items():
+        print(f"  {c}: {_fmt(v['ratio'])}" + ('' if v['meaningful'] else f"  (not interpreted: {v['status']})"))
+    for m, v in r['per_method'].items():
+        if v['mean'] is not None: print(f"  {METHOD_LABELS.get(m, m)}, mean over its meaningful ratios: {_fmt(v['mean'])}" + (f" ± {_fmt(v['std'])} (std)" if v['std'] is not None else ''))
+    if r['note']: print(f"  note: {r['note']}")
+    print(f"slope of defense on accuracy, per-configuration means   [paper: {PAPER_SLOPE}, all methods]")
+    for name, f in [('all methods', t['slope'])] + list(t['slope_by_method'].items()):
+        print(f"  {METHOD_LABELS.get(name, name)} ({f['n']} points, dense included): {_fmt(f['slope'])}"
+              + (f" ± {_fmt(f['stderr'])} (standard error)" if f['stderr'] is not None else '') + (f"; note: {f['note']}" if f['note'] else ''))
+    print(f"\ndoes defense rise with sparsity at a small accuracy cost? (paired, Holm p < 0.05 over the verdicts)")
     for l in t['conclusions']: print(f'- {l}')
     print('\nwrote:')
     for v in rep['paths'].values(): print(*(f'  {x}' for x in (v if isinstance(v, list) else [v])), sep='\n')

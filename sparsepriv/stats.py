@@ -9,14 +9,28 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from scipy import stats
-from .config import ATTACK_METRICS, parse_config
+from .config import ATTACK_METRICS, parse_config, job_key
 from .results import *
 
 # %% auto #0
-__all__ = ['SUMMARY_COLUMNS', 'BOOT_COLUMNS', 'CONTROL_COLUMNS', 'significance', 'paired_diff', 'paired_metrics', 'summarize',
-           'format_summary', 'paired_text', 'format_paired', 'tradeoff_ratio', 'fit_slope', 'auc_bootstrap',
-           'job_scores', 'bootstrap_aucs', 'bootstrap_summary', 'synthetic_scores', 'attack_table', 'format_attacks',
-           'conclusions', 'control_table', 'control_pairs', 'format_control_pairs']
+__all__ = ['FAMILY_ATTACKS', 'SUMMARY_COLUMNS', 'BOOT_COLUMNS', 'CONTROL_COLUMNS', 'holm', 'significance', 'paired_diff',
+           'paired_metrics', 'family_metrics', 'summarize', 'holm_family', 'format_summary', 'paired_text',
+           'format_paired', 'tradeoff_ratio', 'fit_slope', 'fit_slopes', 'auc_bootstrap', 'job_scores',
+           'bootstrap_aucs', 'bootstrap_summary', 'synthetic_scores', 'attack_table', 'format_attacks',
+           'verdict_configs', 'conclusions', 'control_table', 'control_pairs', 'format_control_pairs']
+
+# %% ../nbs/07b_stats.ipynb #2b3a0348
+FAMILY_ATTACKS = ('paper', 'lira', 'rmia')   # attacks whose defense and AUC tests form the corrected family (with test accuracy)
+
+def holm(p) -> np.ndarray:
+    "Holm's step-down adjusted p-values of a family of tests; NaN (no test) stays NaN and is not counted in the family"
+    p = np.asarray(p, np.float64); out = np.full(p.shape, np.nan)
+    ok = ~np.isnan(p); q = p[ok]; m = len(q)
+    if m == 0: return out
+    o = np.argsort(q, kind='stable')
+    adj = np.empty(m); adj[o] = np.minimum(1.0, np.maximum.accumulate((m - np.arange(m)) * q[o]))
+    out[ok] = adj
+    return out
 
 # %% ../nbs/07b_stats.ipynb #321572c9
 def significance(summary:pd.DataFrame, # a `summarize` table
@@ -59,9 +73,14 @@ def paired_metrics(table:pd.DataFrame) -> list:
     "The metrics that get paired differences: test accuracy, then defense and AUC of every attack present"
     return ['target_test_acc'] + [attack_col(a, m) for a in attacks_in(table) for m in ('defense', 'auc')]
 
+def family_metrics(table:pd.DataFrame, attacks=FAMILY_ATTACKS) -> list:
+    "The metrics of the corrected family: test accuracy, then the defense and AUC of each of `attacks` present in `table`"
+    return ['target_test_acc'] + [attack_col(a, m) for a in attacks_in(table) if a in attacks for m in ('defense', 'auc')]
+
 def summarize(df:pd.DataFrame, # a results table (`load_results`)
+              family=FAMILY_ATTACKS, # attacks whose paired tests (with test accuracy's) are Holm-adjusted together
              ) -> pd.DataFrame:
-    "One row per configuration: mean and std over seeds of every metric, `n_seeds`, the interval rule, and paired differences from dense"
+    "One row per configuration: mean and std over seeds of every metric, `n_seeds`, the interval rule, paired differences from dense, Holm p"
     df = check_results(df)
     df['gap'] = df['target_train_acc'] - df['target_test_acc']
     metrics = [m for m in METRICS if m in df.columns]
@@ -79,7 +98,19 @@ def summarize(df:pd.DataFrame, # a results table (`load_results`)
     for m in paired_metrics(df):
         pdf = paired_diff(df, m).loc[out.config]
         for c in ('diff', 'se', 'p', 'n'): out[f'{m}_diff' + ('' if c == 'diff' else f'_{c}')] = pdf[c].to_numpy()
+    fam = family_metrics(df, family)
+    adj = holm(np.concatenate([out[f'{m}_diff_p'].to_numpy(float) for m in fam])).reshape(len(fam), len(out))
+    for m, a in zip(fam, adj): out.insert(out.columns.get_loc(f'{m}_diff_p') + 1, f'{m}_diff_p_holm', a)
     return out
+
+def holm_family(summary:pd.DataFrame, # a `summarize` table
+                alpha:float=0.05) -> dict:
+    "The corrected family of a summary: its metrics, number of tests, and the tests significant before and after Holm"
+    ms = [c[:-len('_diff_p_holm')] for c in summary.columns if c.endswith('_diff_p_holm')]
+    rows = [(c, m, r[f'{m}_diff_p'], r[f'{m}_diff_p_holm']) for m in ms for c, (_, r) in zip(summary.config, summary.iterrows())
+            if pd.notna(r[f'{m}_diff_p'])]
+    return dict(metrics=ms, n_tests=len(rows), alpha=alpha, significant_raw=sum(p < alpha for *_, p, _ in rows),
+                significant_holm=[f'{c} {m}' for c, m, _, q in rows if q < alpha])
 
 # %% ../nbs/07b_stats.ipynb #b22d9e97
 SUMMARY_COLUMNS = ('nonzero_pct', 'target_train_acc', 'target_test_acc', 'gap', 'attack_acc', 'defense', 'auc', 'tpr_1')
@@ -102,24 +133,28 @@ def format_summary(summary:pd.DataFrame, # a `summarize` table
 # %% ../nbs/07b_stats.ipynb #68f6b301
 def _p(p): return 'p<0.001' if p < 0.001 else f'p={p:.2g}'
 
-def paired_text(diff, se, p, n, digits:int=1, unit:str='') -> str:
-    "`+4.1 ± 1.2 (p=0.03, 3)`: a paired difference, its standard error, p-value and number of seeds (+ `unit`); why there is no test"
+def paired_text(diff, se, p, n, digits:int=1, unit:str='',
+                p_holm=None, # Holm-adjusted p, shown after the raw one when given
+               ) -> str:
+    "`+4.1 ± 1.2 (p=0.03, Holm p=0.2, 3)`: a paired difference, its standard error, p-values and number of seeds (+ `unit`); why there is no test"
     n = 0 if pd.isna(n) else int(n)
     if n == 0 or pd.isna(diff): return 'n/a (no seed shared with dense)'
     if n == 1: return f'{diff:+.{digits}f} (1 seed: no test)'
     if pd.isna(p): return f'{diff:+.{digits}f} (identical in {n} seeds)'
-    return f'{diff:+.{digits}f} ± {se:.{digits}f} ({_p(p)}, {n}{unit})'
+    holm_txt = '' if p_holm is None or pd.isna(p_holm) else f', Holm {_p(p_holm)}'
+    return f'{diff:+.{digits}f} ± {se:.{digits}f} ({_p(p)}{holm_txt}, {n}{unit})'
 
 def format_paired(summary:pd.DataFrame, # a `summarize` table
                   attack:str='paper',   # whose defense and AUC
                   boot:pd.DataFrame=None, # optional `bootstrap_summary` table: adds the AUC's bootstrap interval
                  ) -> pd.DataFrame:
-    "Paired differences from dense, `Δ ± se (p, n)`, of test accuracy, defense and AUC; dense is 'ref'"
+    "Paired differences from dense, `Δ ± se (p, Holm p, n)`, of test accuracy, defense and AUC; dense is 'ref'"
     out = pd.DataFrame(index=summary.config.values); out.index.name = 'config'
     for m, name, d in (('target_test_acc', 'Δ test acc', 1), (attack_col(attack, 'defense'), 'Δ defense', 1),
                        (attack_col(attack, 'auc'), 'Δ AUC', 3)):
         if f'{m}_diff' not in summary: continue
-        out[name] = ['ref' if c == 'dense' else paired_text(r[f'{m}_diff'], r[f'{m}_diff_se'], r[f'{m}_diff_p'], r[f'{m}_diff_n'], d)
+        out[name] = ['ref' if c == 'dense' else paired_text(r[f'{m}_diff'], r[f'{m}_diff_se'], r[f'{m}_diff_p'], r[f'{m}_diff_n'], d,
+                                                            p_holm=r.get(f'{m}_diff_p_holm'))
                      for c, (_, r) in zip(summary.config, summary.iterrows())]
     if boot is not None and len(boot):
         b = boot[boot.attack == attack].set_index('config')
@@ -130,36 +165,53 @@ def format_paired(summary:pd.DataFrame, # a `summarize` table
 # %% ../nbs/07b_stats.ipynb #b9237368
 def _in_range(pct, lo, hi): return (np.round(pct, 1) >= lo) & (np.round(pct, 1) <= hi)
 
+def _ratio_status(da, se, n):
+    if pd.isna(n) or n < 2 or pd.isna(se): return 'fewer than 2 seeds shared with dense (no standard error for the accuracy change)'
+    if abs(da) <= se: return 'accuracy change within its standard error'
+    if da > 0: return 'accuracy rose (no accuracy loss to trade against)'
+    return 'ratio'
+
 def tradeoff_ratio(summary:pd.DataFrame, # a `summarize` table
                    lo:float=PAPER_RANGE[0], hi:float=PAPER_RANGE[1], # nonzero % range (inclusive, one decimal)
                    acc:str='target_test_acc', defense:str='defense', # the accuracy and defense metrics
                   ) -> dict:
-    "The relative trade-off ratio over configurations with nonzero % in [lo, hi]: mean ± std over configurations, and more"
-    res = dict(ratio=None, std=None, sem=None, median=None, pooled=None, n=0, n_infinite=0, range=[lo, hi], per_config={},
-               uncertainty='std of the per-configuration ratios across the configurations in range (seeds averaged first)',
-               note='')
+    "Per configuration with nonzero % in [lo, hi]: signed relative defense gain per relative accuracy loss, and whether it means anything"
+    res = dict(per_config={}, per_method={}, n=0, n_meaningful=0, range=[lo, hi],
+               definition='(ΔD / D_dense) / (−ΔAcc / Acc_dense), paired differences from dense; > 0: defense gained for accuracy lost',
+               rule='meaningful only if the accuracy fell by more than its paired standard error', note='')
     if 'dense' not in set(summary.config): res['note'] = 'no dense configuration: the ratio needs the dense reference.'; return res
     d = summary[summary.config == 'dense'].iloc[0]
     a0, d0 = d[f'{acc}_mean'], d[f'{defense}_mean']
     if not d0 > 0: res['note'] = f'dense defense is {d0}: relative defense changes are undefined.'; return res
     sel = summary[(summary.config != 'dense') & ~summary.method.isin(CONTROL_METHODS) & _in_range(summary.nonzero_pct_mean, lo, hi)]
-    sel = sel.dropna(subset=[f'{acc}_mean', f'{defense}_mean'])
+    sel = sel.dropna(subset=[f'{acc}_diff', f'{defense}_diff'])
     if len(sel) == 0:
-        res['note'] = f'no configuration has nonzero % in [{lo}, {hi}]: widen the range.'; return res
-    rel_d = (sel[f'{defense}_mean'] - d0).abs().to_numpy() / d0
-    rel_a = (sel[f'{acc}_mean'] - a0).abs().to_numpy() / a0
-    with np.errstate(divide='ignore', invalid='ignore'): r = np.where(rel_a > 0, rel_d / rel_a, np.inf)
-    fin = np.isfinite(r)
-    res.update(n=int(len(r)), n_infinite=int((~fin).sum()), per_config=dict(zip(sel.config, r.tolist())))
-    res['pooled'] = float(rel_d.mean() / rel_a.mean()) if rel_a.mean() > 0 else math.inf
-    if fin.any():
-        rf = r[fin]
-        res.update(ratio=float(rf.mean()), median=float(np.median(rf)))
-        if len(rf) > 1: res.update(std=float(rf.std(ddof=1)), sem=float(rf.std(ddof=1) / math.sqrt(len(rf))))
-        else: res['note'] = 'one configuration in range: no spread to report.'
-    else:
-        res['ratio'] = math.inf; res['note'] = 'every configuration in range has exactly the dense accuracy: the ratio is infinite.'
-    if res['n_infinite'] and fin.any(): res['note'] = f"{res['n_infinite']} configuration(s) with the dense accuracy (infinite ratio) left out of the mean."
+        res['note'] = f'no configuration has nonzero % in [{lo}, {hi}] with paired differences from dense: widen the range.'; return res
+    notes = []
+    for _, r in sel.iterrows():
+        da, dd, se, n = r[f'{acc}_diff'], r[f'{defense}_diff'], r[f'{acc}_diff_se'], r[f'{acc}_diff_n']
+        gain, loss = dd / d0, -da / a0
+        ratio = gain / loss if loss != 0 else (math.copysign(math.inf, gain) if gain != 0 else math.nan)
+        status = _ratio_status(da, se, n)
+        res['per_config'][r.config] = dict(method=r.method, nonzero_pct=float(r.nonzero_pct_mean), ratio=float(ratio),
+                                           meaningful=status == 'ratio', status=status, defense_gain_rel=float(gain),
+                                           acc_loss_rel=float(loss), acc_diff=float(da), acc_diff_se=None if pd.isna(se) else float(se),
+                                           defense_diff=float(dd), n_seeds=int(n))
+    pc = res['per_config']
+    res.update(n=len(pc), n_meaningful=sum(v['meaningful'] for v in pc.values()))
+    for m in dict.fromkeys(v['method'] for v in pc.values()):
+        rs = [(c, v['ratio']) for c, v in pc.items() if v['method'] == m and v['meaningful']]
+        e = dict(configs=[c for c, _ in rs], ratios=[x for _, x in rs], mean=None, std=None)
+        if rs: e['mean'] = float(np.mean([x for _, x in rs]))
+        if len(rs) > 1: e['std'] = float(np.std([x for _, x in rs], ddof=1))
+        elif rs: notes.append(f"{METHOD_LABELS.get(m, m)}: one meaningful ratio in range, no spread to report.")
+        res['per_method'][m] = e
+    for status in dict.fromkeys(v['status'] for v in pc.values() if not v['meaningful']):
+        cs = [c for c, v in pc.items() if v['status'] == status]
+        notes.append(f"{', '.join(cs)}: {status}, the ratio is not interpreted.")
+    if any(not math.isfinite(v['ratio']) for v in pc.values()):
+        notes.append(f"{', '.join(c for c, v in pc.items() if not math.isfinite(v['ratio']))}: accuracy identical to dense, the ratio is not finite.")
+    res['note'] = ' '.join(notes)
     return res
 
 # %% ../nbs/07b_stats.ipynb #4e302ebf
@@ -183,6 +235,14 @@ def fit_slope(table:pd.DataFrame, # a `summarize` table (fits per-configuration 
     if len(t) > 2: res.update(stderr=float(f.stderr), intercept_stderr=float(f.intercept_stderr), p=float(f.pvalue))
     else: res['note'] = 'two points: the line is exact and has no standard error.'
     return res
+
+def fit_slopes(table:pd.DataFrame, # as in `fit_slope`
+               x:str='target_test_acc', y:str='defense') -> dict:
+    "`fit_slope` over all methods but the controls (`'all methods'`), and for each sparse method present on its own (dense included)"
+    out = {'all methods': fit_slope(table, x, y)}
+    for m in SPARSE_METHODS:
+        if (table.method == m).any(): out[m] = fit_slope(table, x, y, methods=[m])
+    return out
 
 # %% ../nbs/07b_stats.ipynb #417aef6f
 def _counts(rng, n, B):
@@ -238,8 +298,8 @@ def bootstrap_aucs(run_dir,          # run folder (with `jobs/`)
     "`(table, note)`: the bootstrap AUC interval of every (seed, config, attack) with scores, and a note on the jobs without"
     jobs, rows, missing = Path(run_dir)/'jobs', [], []
     for sd, cfg, meth in df[['seed', 'config', 'method']].itertuples(index=False):
-        sc = job_scores(jobs/f's{int(sd)}-{cfg}')
-        if sc is None: missing.append(f's{int(sd)}-{cfg}'); continue
+        sc = job_scores(jobs/job_key(sd, cfg))
+        if sc is None: missing.append(job_key(sd, cfg)); continue
         rows += [dict(seed=int(sd), config=cfg, method=meth, attack=a, **auc_bootstrap(sc['labels'], sc[a], n_boot, level, seed))
                  for a in attacks if a in sc]
     note = ('' if not missing else f'no per-sample scores under {jobs}: no bootstrap intervals or ROC curves.' if len(missing) == len(df)
@@ -267,7 +327,7 @@ def synthetic_scores(df:pd.DataFrame, # a (synthetic) results table: every attac
         def draw(auc): return np.r_[rng.normal(2**.5 * stats.norm.ppf(min(max(auc, 0.5), 0.999)), 1, n), rng.normal(0, 1, n)]
         for a in (a for a in attacks_in(df) if a != 'oracle'): arr['attack' if a == 'paper' else a] = draw(r[attack_col(a, 'auc')])
         for i in range(9): arr[f'cand{i}'] = draw(r['auc'] + 0.01 * (i - 4))
-        d = Path(run_dir)/'jobs'/f"s{int(r['seed'])}-{r['config']}"; d.mkdir(parents=True, exist_ok=True)
+        d = Path(run_dir)/'jobs'/job_key(r['seed'], r['config']); d.mkdir(parents=True, exist_ok=True)
         np.savez(d/'scores.npz', **arr)
 
 # %% ../nbs/07b_stats.ipynb #43dc0244
@@ -276,7 +336,7 @@ def attack_table(summary:pd.DataFrame) -> pd.DataFrame:
     parts = []
     for a in attacks_in(summary):
         cols = {f'{attack_col(a, m)}{x}': f'{m}{x}' for m in ATTACK_METRICS for x in ('_mean', '_std')}
-        cols.update({f'{attack_col(a, m)}_diff{x}': f'{m}_diff{x}' for m in ('defense', 'auc') for x in ('', '_se', '_p', '_n')})
+        cols.update({f'{attack_col(a, m)}_diff{x}': f'{m}_diff{x}' for m in ('defense', 'auc') for x in ('', '_se', '_p', '_p_holm', '_n')})
         t = summary[['config', 'method', 'n_seeds', 'nonzero_pct_mean'] + [c for c in cols if c in summary]].rename(columns=cols)
         parts.append(t.assign(attack=a))
     return pd.concat(parts, ignore_index=True)[['config', 'attack'] + [c for c in parts[0].columns if c not in ('config', 'attack')]]
@@ -299,28 +359,39 @@ def _verdict(d, p, n, da, alpha):
     if d < 0 and p < alpha: return 'does not hold (defense falls)'
     return 'is not shown (no significant defense change)'
 
-def conclusions(summary:pd.DataFrame, # a `summarize` table
-                nz_range=PAPER_RANGE, # where to take the sparse configuration judged
-                alpha:float=0.05,     # significance level of the paired test
-               ) -> list:
-    "One sentence per attack: does defense rise with sparsity at a small accuracy cost? From the paired statistics"
-    out, dense = [], summary[summary.config == 'dense']
+def verdict_configs(summary, nz_range):
+    "(attack, method, row) of every verdict: each sparse method's sparsest configuration in range (the sparsest overall if none)"
+    out = []
     for a in attacks_in(summary):
-        dc, parts = attack_col(a, 'defense'), []
+        dc = attack_col(a, 'defense')
         for m in SPARSE_METHODS:
             g = summary[summary.method == m].dropna(subset=[f'{dc}_mean'])
             if not len(g): continue
             inr = g[_in_range(g.nonzero_pct_mean, *nz_range)]
-            r = (inr if len(inr) else g).sort_values('nonzero_pct_mean', kind='stable').iloc[0]
+            out.append((a, m, (inr if len(inr) else g).sort_values('nonzero_pct_mean', kind='stable').iloc[0]))
+    return out
+
+def conclusions(summary:pd.DataFrame, # a `summarize` table
+                nz_range=PAPER_RANGE, # where to take the sparse configuration judged
+                alpha:float=0.05,     # significance level of the Holm-adjusted paired tests
+               ) -> list:
+    "One sentence per attack: does defense rise with sparsity at a small accuracy cost? From the paired tests, Holm-adjusted over the verdicts"
+    judged = verdict_configs(summary, nz_range)
+    adj = dict(zip([(a, m) for a, m, _ in judged], holm([r[f"{attack_col(a, 'defense')}_diff_p"] for a, m, r in judged])))
+    out, dense = [], summary[summary.config == 'dense']
+    for a in attacks_in(summary):
+        dc, parts = attack_col(a, 'defense'), []
+        for m, r in ((m, r) for a_, m, r in judged if a_ == a):
+            g = summary[summary.method == m].dropna(subset=[f'{dc}_mean'])
             d, se, p, n = (r[f'{dc}_diff{x}'] for x in ('', '_se', '_p', '_n'))
-            da = r.target_test_acc_diff
+            da, ph = r.target_test_acc_diff, adj[a, m]
             pts = pd.concat([dense, g]).dropna(subset=[f'{dc}_mean'])
             trend = ''
             if len(pts) >= 3 and pts.nonzero_pct_mean.nunique() > 1 and pts[f'{dc}_mean'].nunique() > 1:
                 rho = stats.spearmanr(pts.nonzero_pct_mean, pts[f'{dc}_mean']).statistic
                 trend = f"; over {len(pts)} configurations (dense included) Spearman ρ(nonzero %, defense) = {rho:+.2f}"
-            parts.append(f"{METHOD_LABELS.get(m, m)} {_verdict(d, p, n, da, alpha)}: {r.config} ({fmt_pct(r.nonzero_pct_mean)} nonzero) "
-                         f"changes defense by {paired_text(d, se, p, n, unit=' seeds')} for "
+            parts.append(f"{METHOD_LABELS.get(m, m)} {_verdict(d, ph, n, da, alpha)}: {r.config} ({fmt_pct(r.nonzero_pct_mean)} nonzero) "
+                         f"changes defense by {paired_text(d, se, p, n, unit=' seeds', p_holm=ph)} for "
                          f"{paired_text(da, r.target_test_acc_diff_se, r.target_test_acc_diff_p, r.target_test_acc_diff_n, unit=' seeds')} "
                          f"accuracy points{trend}")
         out.append(f"{ATTACK_NAMES[a]}: " + ('; '.join(parts) if parts else 'no sparse configuration in the table') + '.')
@@ -336,7 +407,8 @@ def control_table(summary:pd.DataFrame, # a `summarize` table
     ctrl, dc = summary[summary.method.isin(CONTROL_METHODS)], attack_col(attack, 'defense')
     if not len(ctrl): return pd.DataFrame(columns=['config', 'nonzero_pct', 'Δ defense', *CONTROL_COLUMNS])
     S = summary.set_index('config')
-    def txt(c): return '–' if c is None or c not in S.index else f"{c}: " + paired_text(*(S.loc[c, f'{dc}_diff{x}'] for x in ('', '_se', '_p', '_n')))
+    def txt(c): return '–' if c is None or c not in S.index else f"{c}: " + paired_text(*(S.loc[c, f'{dc}_diff{x}'] for x in ('', '_se', '_p', '_n')),
+                                                                                   p_holm=S.loc[c].get(f'{dc}_diff_p_holm'))
     def closest(method, col, v):
         g = S[S.method == method][f'{col}_mean'].dropna()
         return None if not len(g) else (g - v).abs().idxmin()
@@ -350,9 +422,10 @@ def control_table(summary:pd.DataFrame, # a `summarize` table
 
 # %% ../nbs/07b_stats.ipynb #33a40fcb
 def control_pairs(df:pd.DataFrame, # a results table (`load_results`)
+                  family=FAMILY_ATTACKS, # attacks whose rows (with test accuracy's) are Holm-adjusted together
                  ) -> pd.DataFrame:
-    "Paired differences sparse − control (same seed) of test accuracy and every attack's defense: one row per (config, control, metric)"
-    cols = ['config', 'control', 'kind', 'metric', 'diff', 'se', 'p', 'n']
+    "Paired differences sparse − control (same seed) of test accuracy and every attack's defense, Holm p over the family's rows"
+    cols = ['config', 'control', 'kind', 'metric', 'diff', 'se', 'p', 'p_holm', 'n']
     keys = set(df.config); rows, diffs = [], {}
     pct = df.groupby('config').nonzero_pct.mean()
     small = [c for c in keys if parse_config(c)[0] == 'small']
@@ -367,14 +440,17 @@ def control_pairs(df:pd.DataFrame, # a results table (`load_results`)
             for m in metrics:
                 if (m, ctrl) not in diffs: diffs[m, ctrl] = paired_diff(df, m, ref=ctrl)   # shared by every config this control serves
                 r = diffs[m, ctrl].loc[c]
-                rows.append([c, ctrl, kind, m, r['diff'], r['se'], r['p'], int(r['n'])])
-    return pd.DataFrame(rows, columns=cols)
+                rows.append([c, ctrl, kind, m, r['diff'], r['se'], r['p'], np.nan, int(r['n'])])
+    out = pd.DataFrame(rows, columns=cols)
+    fam = out.metric.isin(['target_test_acc'] + [attack_col(a, 'defense') for a in attacks_in(df) if a in family])
+    out.loc[fam, 'p_holm'] = holm(out.loc[fam, 'p'].to_numpy(float))
+    return out
 
 def format_control_pairs(pairs:pd.DataFrame, # a `control_pairs` table
                         ) -> pd.DataFrame:
-    "`control_pairs` as `Δ ± se (p, n)` strings: one row per (config, control), one column per metric"
+    "`control_pairs` as `Δ ± se (p, Holm p, n)` strings: one row per (config, control), one column per metric"
     if not len(pairs): return pd.DataFrame()
-    t = pairs.assign(text=[paired_text(r['diff'], r['se'], r['p'], r['n']) for _, r in pairs.iterrows()])
+    t = pairs.assign(text=[paired_text(r['diff'], r['se'], r['p'], r['n'], p_holm=r.get('p_holm')) for _, r in pairs.iterrows()])
     w = t.pivot(index=['config', 'control'], columns='metric', values='text')
     order = list(dict.fromkeys(pairs.metric))
     name = {attack_col(a, 'defense'): a for a in ATTACKS}

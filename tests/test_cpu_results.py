@@ -29,6 +29,25 @@ def test_report_reproduces_byte_for_byte(tmp_path):
     for name in TEXT:
         assert (tmp_path/name).read_bytes() == (RES/'report'/name).read_bytes(), f'{name} differs from the committed one'
 
+def test_tpr_columns_follow_the_current_rule():
+    "The committed TPR columns are what `tpr_at_fpr` gives on the committed scores (RMIA's were recomputed when its tie rule changed)"
+    from sparsepriv.attack import tpr_at_fpr
+    from sparsepriv.stats import job_scores
+    from sparsepriv.results import attack_col
+    from sparsepriv.config import job_key
+    df = pd.read_csv(RES/'results.csv')
+    n = 0
+    for r in df.itertuples(index=False):
+        sc = job_scores(RES/'jobs'/job_key(r.seed, r.config))
+        for a in ('paper', 'lira', 'rmia'):
+            for m, fpr in (('tpr_0.1', 1e-3), ('tpr_1', 1e-2)):
+                got = df.loc[(df.seed == r.seed) & (df.config == r.config), attack_col(a, m)].iloc[0]
+                assert got == tpr_at_fpr(sc['labels'], sc[a], fpr), f'{job_key(r.seed, r.config)} {attack_col(a, m)}: table {got}'
+                n += 1
+    assert n == 6 * len(df)
+    rec = json.loads((RES/'results.json').read_text()).get('rescored', [])
+    assert [x['columns'] for x in rec] == [['rmia_tpr_0.1', 'rmia_tpr_1']], 'the recomputation of the RMIA TPR columns is recorded'
+
 def _section(text, title):
     "The text of the README section `## title` up to the next section"
     m = re.search(rf'^## {re.escape(title)}\n(.*?)(?=^## )', text, re.S | re.M)
@@ -36,13 +55,18 @@ def _section(text, title):
     return m[1]
 
 def test_readme_numbers_are_in_the_tables():
-    "Every number with decimals in the README's prose on the cpu study appears, so rounded, in a committed report table"
+    "Every number with decimals in the README's prose on the cpu study appears, so rounded, in a committed report table or tradeoff.json"
     prose = '\n'.join(l for l in _section((ROOT/'README.md').read_text(), 'What the cpu study shows').splitlines()
                       if not l.startswith(('|', '    ', '```', '![', '<')))   # prose only: not tables, code or outputs
     vals = []
     for name in ('summary.csv', 'attacks.csv', 'control_pairs.csv', 'auc_bootstrap.csv'):
         t = pd.read_csv(RES/'report'/name)
         vals += [v for c in t.columns if pd.api.types.is_numeric_dtype(t[c]) for v in t[c].dropna().tolist()]
+    def leaves(o):   # every number in tradeoff.json (ratios, slopes, ranges, the paper's values)
+        if isinstance(o, dict): return [v for x in o.values() for v in leaves(x)]
+        if isinstance(o, list): return [v for x in o for v in leaves(x)]
+        return [o] if isinstance(o, (int, float)) and not isinstance(o, bool) else []
+    vals += leaves(json.loads((RES/'report'/'tradeoff.json').read_text()))
     vals = np.array(vals, dtype=float)
     nums = re.findall(r'(?<![\w.])[-−+]?\d+\.\d+', prose)
     assert len(nums) >= 5, 'the answer should quote the numbers it rests on'
