@@ -18,7 +18,8 @@ Usage: python bench/bench_attack.py [--n 512] [--bs 256] [--device cpu] [--repea
 import argparse, time
 import numpy as np
 import torch
-from sparsepriv.attack import attack_features, baseline_scores, fit_class_thresholds, train_discriminator, HIDDEN, LRS, BASELINES
+from sparsepriv.attack import attack_features, baseline_scores, fit_class_thresholds, train_discriminator, HIDDEN, LRS
+from sparsepriv.config import BASELINES
 from sparsepriv.likelihood import phi_from_logits, model_signals, lira_scores, rmia_scores, likelihood_attacks
 
 try:

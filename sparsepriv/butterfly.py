@@ -15,7 +15,6 @@ import torch.nn.functional as F
 import matplotlib.pyplot as plt
 from fastcore.basics import patch
 from .models import resnet20, segments, count_nonzero, count_params, BasicBlock
-from .config import get_hparams
 
 # %% auto #0
 __all__ = ['FUSE_CAP', 'COLUMN_ORDERS', 'OLD_ORDER_MSG', 'Factor', 'Chain', 'ordered_factorizations', 'all_chains',
@@ -404,12 +403,12 @@ def _load_from_state_dict(self:ButterflyConv2d, state_dict, prefix, local_metada
     super(ButterflyConv2d, self)._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs)
 
 # %% ../nbs/02_butterfly.ipynb #21424367
-# Table 1's learning rates and weight decays are training configuration: they live in `sparsepriv.config` (`get_hparams`)
 def table1(configs=tuple(itertools.product((1, 2, 3), (2, 3))), # the (S, L) pairs
+           hparams=None, # Table 1's training hyper-parameters, `hparams(method, S, L) -> dict(lr=..., wd=...)` (e.g. `sparsepriv.config.get_hparams`); None: left out
           ) -> pd.DataFrame:
     "Table 1: per (S, L), the chains chosen per layer shape, nonzero parameters, % of the dense ResNet-20, lr and wd"
     dense = count_params(resnet20())   # the denominator: every parameter of the dense network
-    rows = [dict(S=0, L=0, chains='(all dense)', nonzero=dense, pct=100.0, **get_hparams('dense'))]
+    rows = [dict(S=0, L=0, chains='(all dense)', nonzero=dense, pct=100.0, **(hparams('dense') if hparams else {}))]
     for S, L in configs:
         with torch.random.fork_rng():      # fixed init of the dense layers (an exact-zero draw would not count), global RNG untouched
             torch.manual_seed(0); m = butterflize(resnet20(), S, L, seed=0)
@@ -418,5 +417,5 @@ def table1(configs=tuple(itertools.product((1, 2, 3), (2, 3))), # the (S, L) pai
             if isinstance(mod, ButterflyConv2d): shapes.setdefault((mod.chain.m, mod.chain.n), [mod.chain, 0])[1] += 1
         chains = '; '.join(f'{k}× {mm}×{nn}: b={ch.b} c={ch.c} ({ch.n_params})' for (mm, nn), (ch, k) in shapes.items())
         nz = count_nonzero(m)
-        rows.append(dict(S=S, L=L, chains=chains, nonzero=nz, pct=round(100 * nz / dense, 2), **get_hparams('butterfly', S, L)))
+        rows.append(dict(S=S, L=L, chains=chains, nonzero=nz, pct=round(100 * nz / dense, 2), **(hparams('butterfly', S, L) if hparams else {})))
     return pd.DataFrame(rows)

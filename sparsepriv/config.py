@@ -9,9 +9,9 @@ from dataclasses import dataclass, asdict, replace, fields
 import numpy as np
 
 # %% auto #0
-__all__ = ['TABLE1_HPARAMS', 'MAX_IMP_ROUNDS', 'DENSE_PARAMS', 'CHAIN_METHODS', 'METHODS', 'BUTTERFLY_CONFIGS', 'MAX_REF',
-           'PRESETS', 'ROLES', 'ATTACK_METRICS', 'BASELINES', 'get_hparams', 'Config', 'parse_config', 'imp_configs',
-           'Preset', 'get_preset', 'role_seed', 'job_key']
+__all__ = ['TABLE1_HPARAMS', 'MAX_IMP_ROUNDS', 'DENSE_PARAMS', 'CHAIN_RULES', 'ROUND_METHODS', 'CHAIN_METHODS', 'METHODS',
+           'BUTTERFLY_CONFIGS', 'MAX_REF', 'PRESETS', 'ROLES', 'ATTACK_METRICS', 'BASELINES', 'get_hparams', 'Config',
+           'parse_config', 'imp_configs', 'Preset', 'get_preset', 'ref_roles', 'ref_index', 'role_seed', 'job_key']
 
 # %% ../nbs/06a_config.ipynb #660bcd24
 TABLE1_HPARAMS = {
@@ -41,38 +41,42 @@ def get_hparams(method:str,   # 'dense', 'imp' or 'butterfly'
 # %% ../nbs/06a_config.ipynb #13646271
 MAX_IMP_ROUNDS = 60   # 0.8^60 ≈ 1.5e-6: beyond this no weight of ResNet-20 is left
 DENSE_PARAMS = 272_474  # parameters of the dense ResNet-20 (the 100 % of `nonzero_pct`)
-CHAIN_METHODS = ('dense', 'imp', 'retrain', 'rimp')   # trained as rounds of one chain per seed and role (round 0 shared)
-METHODS = ('dense', 'butterfly', 'imp', 'retrain', 'rimp', 'small', 'dp')
+CHAIN_RULES = {'imp': dict(criterion='magnitude'),                     # IMP: prune the smallest weights, rewind, retrain
+               'retrain': dict(criterion='magnitude', fraction=0.),    # control: the same rounds of training, nothing pruned
+               'rimp': dict(criterion='random')}                       # control: prune as many weights, chosen at random
+ROUND_METHODS = tuple(CHAIN_RULES)             # the chains of rounds k = 1, 2, ... (configuration keys `{method}-k{k}`)
+CHAIN_METHODS = ('dense',) + ROUND_METHODS     # trained as rounds of one chain per seed and role (dense is round 0, shared)
+METHODS = ('dense', 'butterfly', *ROUND_METHODS, 'small', 'dp')
 _KEY_HELP = ("use 'dense', 'bfly-S<S>-L<L>' (e.g. bfly-S3-L2), 'imp-k<k>', 'retrain-k<k>', 'rimp-k<k>' (e.g. imp-k5), "
              "'small-p<pct>' (e.g. small-p17) or 'dp-e<eps>' (e.g. dp-e8, dp-einf)")
 _NUM = r'(-?\d+(?:\.\d+)?)'
 _CFG_RE = [('dense', re.compile(r'dense')), ('butterfly', re.compile(rf'bfly-S{_NUM}-L{_NUM}')),
-           ('imp', re.compile(rf'imp-k{_NUM}')), ('retrain', re.compile(rf'retrain-k{_NUM}')), ('rimp', re.compile(rf'rimp-k{_NUM}')),
+           *((m, re.compile(rf'{m}-k{_NUM}')) for m in ROUND_METHODS),
            ('small', re.compile(rf'small-p{_NUM}')), ('dp', re.compile(rf'dp-e(inf|{_NUM[1:-1]})'))]
 
 # %% ../nbs/06a_config.ipynb #a6e90bbb
 @dataclass(frozen=True)
 class Config:
-    "One configuration: `dense`, butterfly (`S`, `L`), IMP or a chain control after `k` rounds, `small` (`pct` % of the parameters), `dp` (`eps`)"
+    "One configuration: `dense`, butterfly (`S`, `L`), IMP or a chain control after `k` rounds, `small` (`pct` % of the parameters), `dp` (`dp_eps`)"
     method: str
     S: int | None = None      # butterfly: segments replaced, counted from the last
     L: int | None = None      # butterfly: factors per butterfly
     k: int = 0                # imp, retrain, rimp: rounds after the dense round 0
     pct: float | None = None  # small: target % of the dense parameter count
-    eps: float | None = None  # dp: target ε (math.inf: no noise, no clipping)
+    dp_eps: float | None = None  # dp: target ε of DP-SGD (math.inf: no noise, no clipping); not `Preset.eps`, the sensitivity feature's noise
 
     def __post_init__(self):
         bad = lambda msg: ValueError(f"{self.key}: {msg}")
         if self.method == 'butterfly':
             if self.S not in (1, 2, 3): raise bad("S (segments replaced, counted from the last) must be 1, 2 or 3.")
             if self.L not in (2, 3): raise bad("L (number of butterfly factors) must be 2 or 3.")
-        elif self.method in ('imp', 'retrain', 'rimp'):
+        elif self.method in ROUND_METHODS:
             if self.k != int(self.k) or not 1 <= self.k <= MAX_IMP_ROUNDS:
                 raise bad(f"k ({self.method.upper() if self.method == 'imp' else self.method} rounds) must be an integer between 1 and {MAX_IMP_ROUNDS}; k=0 is `dense`.")
         elif self.method == 'small':
             if self.pct is None or not 0 < self.pct <= 100: raise bad("pct (% of the dense parameter count) must be in (0, 100], e.g. small-p17.")
         elif self.method == 'dp':
-            if self.eps is None or not self.eps > 0: raise bad("eps (the DP-SGD privacy budget ε) must be positive, e.g. dp-e8; dp-einf trains without noise.")
+            if self.dp_eps is None or not self.dp_eps > 0: raise bad("dp_eps (the DP-SGD privacy budget ε) must be positive, e.g. dp-e8; dp-einf trains without noise.")
         elif self.method != 'dense': raise ValueError(f"Unknown method {self.method!r}: use one of {', '.join(METHODS)}.")
 
     @property
@@ -80,9 +84,9 @@ class Config:
         "Stable name: `dense`, `bfly-S3-L2`, `imp-k5`, `retrain-k5`, `rimp-k5`, `small-p17`, `dp-e8`, `dp-einf`"
         m = self.method
         if m == 'butterfly': return f'bfly-S{self.S}-L{self.L}'
-        if m in ('imp', 'retrain', 'rimp'): return f'{m}-k{self.k}'
+        if m in ROUND_METHODS: return f'{m}-k{self.k}'
         if m == 'small': return f'small-p{self.pct:g}'
-        if m == 'dp': return 'dp-einf' if self.eps == math.inf else f'dp-e{self.eps:g}'
+        if m == 'dp': return 'dp-einf' if self.dp_eps == math.inf else f'dp-e{self.dp_eps:g}'
         return m
 
     @property
@@ -100,9 +104,9 @@ class Config:
         for method, rx in _CFG_RE:
             if not (m := rx.fullmatch(s)): continue
             if method == 'butterfly': return cls(method, S=int(float(m[1])), L=int(float(m[2])))
-            if method in ('imp', 'retrain', 'rimp'): return cls(method, k=float(m[1]) if '.' in m[1] else int(m[1]))
+            if method in ROUND_METHODS: return cls(method, k=float(m[1]) if '.' in m[1] else int(m[1]))
             if method == 'small': return cls(method, pct=float(m[1]))
-            if method == 'dp': return cls(method, eps=math.inf if m[1] == 'inf' else float(m[1]))
+            if method == 'dp': return cls(method, dp_eps=math.inf if m[1] == 'inf' else float(m[1]))
             return cls(method)
         raise ValueError(f"Unknown configuration {s!r}: {_KEY_HELP}.")
 
@@ -148,7 +152,7 @@ class Preset:
     dp_delta: float = 1e-5    # DP-SGD configurations: δ of the (ε, δ) guarantee
     dp_clip: float = 1.0      # DP-SGD configurations: per-example gradient clipping norm
     device: str | None = None # cpu, cuda, cuda:1, ... (None: CUDA when available, else CPU)
-    amp: bool = False         # bf16 autocast in training (CUDA only; CPU numbers stay float32 and deterministic)
+    amp: bool = False         # bf16 autocast of the training forward and backward passes (CPU or CUDA); weights, masks, checkpoints, evaluation and every attack stay float32
     description: str = ''     # what the preset is for
 
     def __post_init__(self):
@@ -169,7 +173,11 @@ class Preset:
         if len(set(self.configs)) != len(self.configs): bad(f"configs has duplicates: {self.configs}.")
         if not 0 < self.imp_fraction < 1: bad(f"imp_fraction must be in (0, 1), got {self.imp_fraction}.")
         if self.imp_scope not in ('global', 'layer'): bad(f"imp_scope must be 'global' or 'layer', got {self.imp_scope!r}.")
-        if any(not 0 < m < 1 for m in self.milestones): bad(f"milestones are fractions of the epochs in (0, 1), got {self.milestones}.")
+        if any(not 0 < m < 1 for m in self.milestones) or list(self.milestones) != sorted(self.milestones):
+            bad(f"milestones are increasing fractions of the epochs in (0, 1), e.g. 0.5 0.75; got {self.milestones}.")
+        if not 0 <= self.momentum < 1: bad(f"momentum must be in [0, 1), got {self.momentum}.")
+        if not (self.eps > 0 and math.isfinite(self.eps)):
+            bad(f"eps (the noise scale of the sensitivity feature) must be a positive number, e.g. 0.001; got {self.eps}.")
         if self.n_aug not in (1, 2): bad(f"n_aug must be 1 (the image) or 2 (the image and its horizontal flip), got {self.n_aug!r}.")
         if not isinstance(self.n_ref, (int, np.integer)) or isinstance(self.n_ref, bool) or not 0 <= self.n_ref <= MAX_REF:
             bad(f"n_ref (reference networks besides the shadow network, for LiRA and RMIA) must be an integer from 0 to {MAX_REF}, got {self.n_ref!r}: "
@@ -230,10 +238,20 @@ def get_preset(name:str, **overrides) -> Preset:
 
 # %% ../nbs/06a_config.ipynb #0a8f9894
 ROLES = ('target', 'shadow')
+def ref_roles(n_ref:int) -> tuple:
+    "The roles of a job's `n_ref` extra reference networks: `ref0`, `ref1`, ..."
+    return tuple(f'ref{r}' for r in range(n_ref))
+
+def ref_index(role:str) -> int|None:
+    "`r` of an extra reference network's role `ref{r}`; None for target and shadow"
+    if role in ROLES: return None
+    if not re.fullmatch(r'ref\d+', str(role)): raise ValueError(f"role must be 'target', 'shadow' or 'ref<r>' (an extra reference network), got {role!r}.")
+    return int(role[3:])
+
 def role_seed(seed:int, role:str) -> int:
-    "The training seed of the `role` network of study seed `seed`"
-    if role not in ROLES: raise ValueError(f"role must be 'target' or 'shadow', got {role!r}.")
-    return 1000*int(seed) + ROLES.index(role)
+    "The training seed of the `role` network of study seed `seed`: 1000·seed + 0 (target), + 1 (shadow), + 2 + r (reference `ref{r}`)"
+    r = ref_index(role)
+    return 1000*int(seed) + (ROLES.index(role) if r is None else 2 + r)
 def job_key(seed:int, config) -> str:
     "The stable name of a job: `s{seed}-{config key}`"
     return f's{int(seed)}-{Config.parse(str(config)).key}'

@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_data.ipynb #1eff7d49
 from __future__ import annotations
-import os, json, pickle, hashlib, tempfile, warnings
+import os, json, pickle, hashlib, warnings
 from pathlib import Path
 from dataclasses import dataclass
 import numpy as np
@@ -13,12 +13,13 @@ import torch.nn.functional as F
 # fastai's layers use the deprecated `torch.jit.script` at import: that warning is not the user's business
 warnings.filterwarnings('ignore', message=r'`torch.jit.script` is deprecated', category=FutureWarning)
 from fastai.data.core import DataLoaders
+from .runfolder import atomic_write_text, save_npz, read_json
 
 # %% auto #0
 __all__ = ['DATA_ENV', 'CACHE_ENV', 'CIFAR10_CLASSES', 'CIFAR10_MEAN', 'CIFAR10_STD', 'N_TRAIN', 'N_TEST', 'SPLIT_NAMES',
-           'DataNotFoundError', 'DataFormatError', 'cache_dir', 'candidate_paths', 'detect_format', 'atomic_write',
-           'atomic_write_text', 'read_pickle_batches', 'read_image_folder', 'check_cifar10', 'load_cifar10', 'Splits',
-           'make_splits', 'augment_batch', 'normalize', 'TensorLoader', 'dataloaders', 'splits_cli']
+           'DataNotFoundError', 'DataFormatError', 'cache_dir', 'candidate_paths', 'detect_format',
+           'read_pickle_batches', 'read_image_folder', 'check_cifar10', 'load_cifar10', 'Splits', 'make_splits',
+           'augment_batch', 'normalize', 'TensorLoader', 'dataloaders', 'splits_cli']
 
 # %% ../nbs/00_data.ipynb #174228d0
 DATA_ENV = 'SPARSEPRIV_DATA'    # environment variable naming the CIFAR-10 folder
@@ -59,21 +60,6 @@ def detect_format(path) -> tuple[str, Path] | None:
         if (d/'data_batch_1').is_file() and (d/'test_batch').is_file(): return 'pickle', d
     if (p/'train').is_dir() and (p/'test').is_dir(): return 'folder', p
     return None
-
-# %% ../nbs/00_data.ipynb #36af74e1
-def atomic_write(f, write):
-    "Call `write(tmp_path)` then rename the temporary file to `f` (same folder, so the rename is atomic)"
-    f = Path(f); f.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=f.parent, prefix=f'.{f.name}.', suffix='.tmp'); os.close(fd)
-    try:
-        write(tmp); os.replace(tmp, f)
-    finally:
-        if os.path.exists(tmp): os.remove(tmp)
-    return f
-
-def atomic_write_text(f, text:str):
-    "Write `text` to `f` atomically"
-    return atomic_write(f, lambda t: Path(t).write_text(text))
 
 # %% ../nbs/00_data.ipynb #059ffdca
 def _unpickle(f):
@@ -135,11 +121,6 @@ def check_cifar10(x, y, n_train=N_TRAIN, n_test=N_TEST, n_classes=10):
                                   f"(classes {list(CIFAR10_CLASSES)}).")
 
 # %% ../nbs/00_data.ipynb #51b2fd87
-def _atomic_save_npz(f, **arrays):
-    def write(t):
-        with open(t, 'wb') as fh: np.savez(fh, **arrays)
-    atomic_write(f, write)
-
 def _cache_key(fmt, folder) -> str:
     folder = Path(folder).resolve(); parts = [fmt, str(folder)]
     if fmt == 'pickle': subs = [folder/n for n in [f'data_batch_{i}' for i in range(1, 6)] + ['test_batch']]
@@ -183,7 +164,7 @@ def load_cifar10(path=None,           # folder with CIFAR-10 (either layout); de
         x, y = read_pickle_batches(folder) if fmt == 'pickle' else read_image_folder(folder)
         check_cifar10(x, y)
         if use_cache:
-            try: _atomic_save_npz(cfile, x=x, y=y)
+            try: save_npz(cfile, x=x, y=y)
             except OSError as e: warnings.warn(f"Could not write the cache {cfile} ({e}); set {CACHE_ENV} to a writable folder.")
     return torch.from_numpy(x), torch.from_numpy(y)
 
@@ -212,7 +193,7 @@ class Splits:
     @classmethod
     def load(cls, f):
         "Read splits written by `save`"
-        d = json.loads(Path(f).read_text())
+        d = read_json(f, 'split file')
         return cls(**{k: (np.asarray(v, dtype=np.int64) if k in SPLIT_NAMES else v) for k, v in d.items()})
 
     def summary(self, y=None):

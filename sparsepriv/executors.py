@@ -10,15 +10,23 @@ from pathlib import Path
 import pandas as pd
 import torch
 import submitit
-from .data import load_cifar10, atomic_write_text
-from .config import Config, Preset, job_key, get_preset
-from .jobs import run_job, job_order, write_results, job_done, _flock, _read_json, _now
+from .data import load_cifar10
+from .config import Config, Preset, CHAIN_METHODS, job_key, get_preset
+from .jobs import run_job
+from .runfolder import (task_dir, write_json, read_json, DamagedFileError, flock, is_locked, now, job_done,
+                                  write_results)
 
 # %% auto #0
-__all__ = ['HEARTBEAT_S', 'study_tasks', 'TaskBusyError', 'run_task', 'slurm_queue', 'task_state', 'study_status', 'StudyTask',
-           'longest_first', 'run_processes', 'slurm_executor', 'submit_tasks', 'TasksFailedError', 'run_slurm']
+__all__ = ['HEARTBEAT_S', 'JOB_STATES', 'job_order', 'study_tasks', 'TaskBusyError', 'run_task', 'slurm_queue', 'task_state',
+           'study_status', 'StudyTask', 'check_workers', 'longest_first', 'run_processes', 'slurm_executor',
+           'submit_tasks', 'TasksFailedError', 'run_slurm']
 
 # %% ../nbs/06c_executors.ipynb #6d00ef67
+def job_order(preset:Preset) -> list:
+    "(seed, config key) pairs in run order: per seed, the chain (dense, then its rounds ascending), then the others"
+    rank = lambda c: (0, CHAIN_METHODS.index(c.method), c.k) if c.chain else (1, 0, 0)
+    return [(s, c.key) for s in preset.seeds for c in sorted(preset.config_objs, key=rank)]
+
 def study_tasks(preset:Preset) -> dict:
     "The jobs of `preset` grouped into tasks that may run concurrently: `{name: [(seed, config), ...]}`"
     tasks = {}
@@ -40,23 +48,20 @@ def _task_lock(td:Path, wait_s:float|None=None):
     fh, t0 = open(td/'lock', 'a'), time.monotonic()
     try:
         while True:
-            try: _flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB, td/'lock'); break
+            try: flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB, td/'lock'); break
             except BlockingIOError:
                 if time.monotonic() - t0 > wait_s:
-                    st = _read_json(td/'state.json', {})
+                    st = _recorded(td/'state.json')
                     raise TaskBusyError(f"task {td.name} is already running (host {st.get('host')}, pid {st.get('pid')}); "
                                         "wait for it to finish or stop it, then rerun.") from None
                 time.sleep(0.2)
         yield
     finally: fh.close()   # closing the file releases the lock
 
-def _is_locked(td:Path) -> bool:
-    "Is task folder `td` locked by a running process? (read-only: works for any viewer of the folder)"
-    try:
-        with open(td/'lock') as fh:
-            try: fcntl.flock(fh, fcntl.LOCK_SH | fcntl.LOCK_NB); return False
-            except BlockingIOError: return True
-    except OSError: return False   # no lock file, or locks unsupported: the heartbeat decides
+def _recorded(f) -> dict:
+    "A task's recorded `state.json` or `submitted.json`: `{}` where there is none, `{'error': ...}` where it cannot be read (bookkeeping only: rewritten by the next run)"
+    try: return read_json(f, 'task record', missing={})
+    except DamagedFileError as e: return dict(error=str(e))
 
 class _Heartbeat(threading.Thread):
     "Touch a file every `every` seconds until stopped"
@@ -81,14 +86,14 @@ def run_task(out, preset:Preset, name:str, # the task's name, from `study_tasks`
              device=None, threads:int|None=None, # torch's CPU threads (None: leave as is)
              progress=False, requeued=False) -> list:
     "Run one task's jobs in order, in this process, recording its state under `out/tasks/name/`; returns the rows"
-    out = Path(out); td = out/'tasks'/name
+    out = Path(out); td = task_dir(out, name)
     with _task_lock(td):
         hb, prev_threads = _Heartbeat(td/'heartbeat'), torch.get_num_threads(); hb.start()
-        old, env = _read_json(td/'state.json', {}), _job_env()
+        old, env = _recorded(td/'state.json'), _job_env()
         if not env: (td/'submitted.json').unlink(missing_ok=True)   # run in this process: no executor's job is pending
         st = dict(state='running', attempt=old.get('attempt', 0) + (0 if requeued else 1), jobs=[job_key(*j) for j in jobs],
-                  host=socket.gethostname(), pid=os.getpid(), started=_now(), **env)
-        atomic_write_text(td/'state.json', json.dumps(st))
+                  host=socket.gethostname(), pid=os.getpid(), started=now(), **env)
+        write_json(td/'state.json', st)
         try:
             if threads: torch.set_num_threads(int(threads))
             data = data if data is not None else load_cifar10(data_path)
@@ -102,15 +107,15 @@ def run_task(out, preset:Preset, name:str, # the task's name, from `study_tasks`
                 print(f"  {job_key(seed, cfg)}: test acc {row['target_test_acc']:.1f}%, attack {row['attack_acc']:.1f}%, "
                       f"defense {row['defense']:.1f}, nonzero {row['nonzero_pct']:.1f}% ({time.perf_counter()-t0:.0f} s)", flush=True)
         except BaseException as e:
-            if isinstance(e, SystemExit) and _REQUEUING.is_set(): st.update(state='requeued', ended=_now())  # submitit requeues it
-            else: st.update(state='failed', ended=_now(), error=f"{type(e).__name__}: {e}".strip()[:500], traceback=traceback.format_exc())
-            atomic_write_text(td/'state.json', json.dumps(st)); raise
+            if isinstance(e, SystemExit) and _REQUEUING.is_set(): st.update(state='requeued', ended=now())  # submitit requeues it
+            else: st.update(state='failed', ended=now(), error=f"{type(e).__name__}: {e}".strip()[:500], traceback=traceback.format_exc())
+            write_json(td/'state.json', st); raise
         finally: hb.stop(); torch.set_num_threads(prev_threads)
-        st.update(state='done', ended=_now()); atomic_write_text(td/'state.json', json.dumps(st))
+        st.update(state='done', ended=now()); write_json(td/'state.json', st)
     return rows
 
 # %% ../nbs/06c_executors.ipynb #ffd91916
-_JOB_STATES = ('done', 'running', 'queued', 'failed', 'pending')
+JOB_STATES = ('done', 'running', 'queued', 'failed', 'pending')
 _SLURM_ALIVE = ('PENDING', 'RUNNING', 'REQUEUED', 'REQUEUE_HOLD', 'REQUEUE_FED', 'CONFIGURING', 'COMPLETING', 'SUSPENDED', 'RESIZING', 'SIGNALING', 'STAGE_OUT')
 
 def slurm_queue() -> dict|None:
@@ -122,10 +127,10 @@ def slurm_queue() -> dict|None:
 
 def task_state(out, name:str, queue:dict|None=None) -> dict:
     "State of task `name` of the run in `out` (`queue`: from `slurm_queue`): state, attempt, host, job_id, log, error"
-    td = Path(out)/'tasks'/name
-    st, sub = _read_json(td/'state.json', {}), _read_json(td/'submitted.json', {})
+    td = task_dir(out, name)
+    st, sub = _recorded(td/'state.json'), _recorded(td/'submitted.json')
     s, error, hb = st.get('state', 'pending'), st.get('error'), td/'heartbeat'
-    if st.get('host') == socket.gethostname(): alive = _is_locked(td)
+    if st.get('host') == socket.gethostname(): alive = is_locked(td/'lock')
     else: alive = hb.exists() and time.time() - hb.stat().st_mtime < 3*HEARTBEAT_S
     sj = (queue or {}).get(sub.get('job_id')) if sub.get('executor') == 'slurm' else None
     asked = queue is not None and sub.get('executor') == 'slurm'   # SLURM itself says whether the job still exists
@@ -142,13 +147,13 @@ def task_state(out, name:str, queue:dict|None=None) -> dict:
 def _preset_of(out) -> Preset:
     f = Path(out)/'run.json'
     if not f.exists(): raise ValueError(f"{out} holds no study (no run.json): give the --out folder of sparsepriv_run.")
-    return Preset.from_dict(json.loads(f.read_text())['preset'])
+    return Preset.from_dict(read_json(f, "the run's settings")['preset'])
 
 def study_status(out) -> pd.DataFrame:
     "One row per job of the run in `out`: its task, state (done, running, queued, failed, pending), attempts, log, error"
     out, rows = Path(out), []
     tasks = study_tasks(_preset_of(out))
-    queue = slurm_queue() if any(_read_json(out/'tasks'/n/'submitted.json', {}).get('executor') == 'slurm' for n in tasks) else None
+    queue = slurm_queue() if any(_recorded(task_dir(out, n)/'submitted.json').get('executor') == 'slurm' for n in tasks) else None
     for name, jobs in tasks.items():
         ts = task_state(out, name, queue)
         for seed, cfg in jobs:
@@ -174,8 +179,7 @@ def _study_task(*args, **kwargs) -> StudyTask:
     return executors.StudyTask(*args, **kwargs)
 
 def _mark_submitted(out, name, job, executor:str):
-    atomic_write_text(Path(out)/'tasks'/name/'submitted.json',
-                      json.dumps(dict(executor=executor, job_id=str(job.job_id), log=str(job.paths.stdout), time=_now())))
+    write_json(task_dir(out, name)/'submitted.json', dict(executor=executor, job_id=str(job.job_id), log=str(job.paths.stdout), time=now()))
 
 def _describe_failure(out, name, exc) -> str:
     ts = task_state(out, name)
@@ -183,7 +187,7 @@ def _describe_failure(out, name, exc) -> str:
     return f"{name} (attempt {ts['attempt']}): {err}; log: {ts['log']}"
 
 # %% ../nbs/06c_executors.ipynb #8e91f712
-def _check_workers(workers, gpus):
+def check_workers(workers, gpus):
     if workers < 1: raise ValueError(f"--workers must be >= 1, got {workers}.")
     if gpus and workers > len(gpus): raise ValueError(f"--workers {workers} is more than the {len(gpus)} GPUs (given with --gpus, else all visible ones); "
                                                   "each worker takes one GPU: use fewer workers, or --device cpu.")
@@ -200,7 +204,7 @@ def run_processes(out, preset:Preset, tasks:dict, # `{name: jobs}` to run
                   data_path=None, device=None, timeout_min:int=7*24*60, poll_s:float=0.5) -> dict:
     "Run `tasks` in local worker processes (submitit's `LocalExecutor`); returns `{name: failure message}` of tasks that failed for good"
     out, gpus = Path(out), list(gpus)
-    _check_workers(workers, gpus)
+    check_workers(workers, gpus)
     threads = threads or max(1, len(os.sched_getaffinity(0)) // workers)   # the cores this process may use
     pending, running, tries, failed = longest_first(tasks), {}, {n: 0 for n in tasks}, {}
     try:

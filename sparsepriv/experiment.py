@@ -12,11 +12,12 @@ import torch
 from fastcore.docments import docments
 from fastcore.script import call_parse
 from fastprogress.fastprogress import progress_bar
-from .data import load_cifar10, atomic_write_text, DataNotFoundError, DataFormatError, DATA_ENV
+from .data import load_cifar10, DataNotFoundError, DataFormatError, DATA_ENV
 from .config import Config, Preset, PRESETS, get_preset, job_key, imp_configs
-from .jobs import job_order, write_results, versions, run_job, redo as redo_jobs, damaged_files, job_done
-from .executors import (study_tasks, run_task, task_state, study_status, run_processes, run_slurm, slurm_executor,
-                                  _check_workers, TaskBusyError, TasksFailedError, _JOB_STATES)
+from .jobs import run_job
+from .runfolder import write_json, read_json, DamagedFileError, write_results, versions, redo as redo_jobs, damaged_files, job_done
+from .executors import (job_order, study_tasks, run_task, task_state, study_status, run_processes, run_slurm, slurm_executor,
+                                  check_workers, TaskBusyError, TasksFailedError, JOB_STATES)
 
 # %% auto #0
 __all__ = ['SPLIT_RULE', 'EXECUTORS', 'prepare_out', 'run_study', 'informativeness', 'add_options', 'run_cli', 'status_cli']
@@ -29,9 +30,8 @@ def _check_old_run(out:Path, cur:dict) -> dict|None:
     "The recorded preset of the run in `out` (None if there is none), after checking it can be resumed with `cur`"
     rf = out/'run.json'
     if not rf.exists(): return None
-    try: rec = json.loads(rf.read_text())
-    except (OSError, json.JSONDecodeError) as e:
-        raise ValueError(f"{rf} is unreadable ({e}): it records the run's settings; restore it, or use another --out.") from None
+    try: rec = read_json(rf, "the run's settings")
+    except DamagedFileError as e: raise ValueError(f"{e}. It records the run's settings: restore it, or use another --out.") from None
     old = _ADDED_FIELDS | rec.get('preset', {})
     if rec.get('split_rule') != SPLIT_RULE:
         raise ValueError(f"{out} was made by an older sparsepriv whose split changed with every seed ({rec.get('split_rule') or 'no split rule recorded'}); "
@@ -54,7 +54,7 @@ def prepare_out(out, preset:Preset) -> Path:
     except OSError as e: raise PermissionError(f"Cannot write to the output folder {out} ({e.strerror}); choose another --out.") from None
     if old is not None:   # more seeds or configurations may be added to a finished run: remember the union
         cur = dict(cur, seeds=sorted(set(old['seeds']) | set(cur['seeds'])), configs=list(dict.fromkeys(old['configs'] + cur['configs'])))
-    atomic_write_text(out/'run.json', json.dumps(dict(preset=cur, split_rule=SPLIT_RULE, versions=versions()), indent=1))
+    write_json(out/'run.json', dict(preset=cur, split_rule=SPLIT_RULE, versions=versions()), indent=1)
     # temporary files of killed writers; while tasks of this run may be writing (on a cluster), only old ones
     busy = any(task_state(out, t.name)['state'] in ('running', 'queued') for t in (out/'tasks').glob('*') if t.is_dir())
     for t in out.rglob('.*.tmp'):
@@ -81,11 +81,10 @@ def run_study(preset:Preset, out, # what to run, and the run folder (created; a 
     "Run (or resume) every job of `preset` into `out` with `executor`; returns the results table so far"
     if executor not in EXECUTORS: raise ValueError(f"Unknown executor {executor!r}: choose one of {', '.join(EXECUTORS)}.")
     dev = str(device or preset.device or ('cuda' if torch.cuda.is_available() else 'cpu'))
-    if preset.amp and not dev.startswith('cuda'): raise ValueError(f"--amp (bf16 autocast) is for CUDA; this run's device is {dev}: drop --amp.")
     if executor == 'processes' and not gpus and str(device or preset.device or 'cuda') != 'cpu' and torch.cuda.is_available():
         gpus = tuple(range(torch.cuda.device_count()))   # each worker sees only the GPUs it is given: by default, all of them
     workers = workers if workers is not None else (len(gpus) or 2)
-    if executor == 'processes': _check_workers(workers, gpus)
+    if executor == 'processes': check_workers(workers, gpus)
     x, y = load_cifar10(data_path)   # before anything is written: missing data leaves no folder behind
     out = prepare_out(out, preset)
     if redo:
@@ -245,7 +244,7 @@ def status_cli(out:str,          # the --out folder of sparsepriv_run
     try: df = study_status(out)
     except (ValueError, OSError) as e: print(f"sparsepriv_status: error: {e}", file=sys.stderr); sys.exit(2)
     n = df.state.value_counts()
-    print(f"{out}: {len(df)} jobs: " + ", ".join(f"{n.get(s, 0)} {s}" for s in _JOB_STATES))
+    print(f"{out}: {len(df)} jobs: " + ", ".join(f"{n.get(s, 0)} {s}" for s in JOB_STATES))
     show = df if all else df[df.state != 'done']
     if len(show): print(show[['job', 'task', 'state', 'attempt', 'job_id', 'host']].fillna('').to_string(index=False))
     for _, r in df[df.state == 'failed'].drop_duplicates('task').iterrows():

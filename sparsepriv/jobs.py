@@ -4,29 +4,28 @@
 
 # %% ../nbs/06b_jobs.ipynb #87aba2d7
 from __future__ import annotations
-import os, re, json, time, math, platform, fcntl, dataclasses
+import math, time, dataclasses
 from pathlib import Path
 import numpy as np
-import pandas as pd
 import torch
-from .data import make_splits, Splits, dataloaders, normalize, atomic_write, atomic_write_text
+from .data import make_splits, Splits, dataloaders, normalize
 from .models import resnet20, count_nonzero, count_params, width_for_params
 from .butterfly import butterflize
 from .train import train_model
-from .pruning import run_imp, load_round, save_model, load_model, CorruptFileError
+from .pruning import run_imp, load_round, save_model, load_model
 from .attack import run_attack, flat_metrics
 from .likelihood import model_signals, likelihood_attacks, reference_split
-from .config import Config, Preset, ROLES, role_seed, job_key, get_hparams, get_preset, ATTACK_METRICS
+from .config import Config, Preset, ROLES, CHAIN_RULES, ATTACK_METRICS, get_hparams, role_seed, ref_roles, ref_index, get_preset
+from .runfolder import (split_file, job_dir, network_dir, chain_dir, round_dir, finished_rounds, write_json, save_npz, mark_done,
+                                  read_json, DamagedFileError, set_aside, network_ok)
 
 # %% auto #0
-__all__ = ['METRIC_KEYS', 'get_splits', 'make_model', 'check_chain', 'ref_seed', 'ref_roles', 'train_role', 'DamagedFileError',
-           'job_done', 'set_aside', 'read_json', 'damaged_files', 'redo', 'likelihood_stage', 'run_job', 'versions',
-           'job_order', 'write_results']
+__all__ = ['METRIC_KEYS', 'get_splits', 'make_model', 'check_chain', 'train_role', 'likelihood_stage', 'run_job']
 
 # %% ../nbs/06b_jobs.ipynb #f515a0cd
 def get_splits(out, preset:Preset, n:int=60000) -> Splits:
     "The study's fixed split (from `preset.split_seed`), made once and saved under `out/splits/`"
-    f = Path(out)/'splits'/f'split{preset.split_seed}.json'
+    f = split_file(out, preset.split_seed)
     if f.exists():
         try: s = Splits.load(f)
         except Exception as e:   # a pure function of the split seed and sizes: safe to recompute
@@ -50,179 +49,75 @@ def make_model(config:Config, seed:int) -> torch.nn.Module:
     return m
 
 # %% ../nbs/06b_jobs.ipynb #aad8955b
-def _train_kwargs(preset, hparams:dict, amp:bool=None):
+def _train_kwargs(preset:Preset, hparams:dict, amp:bool=None) -> dict:
+    "The arguments of `train_model` for `preset` and Table 1's `hparams` (`amp`: override the preset's)"
     kw = dict(epochs=preset.epochs, momentum=preset.momentum, milestones=tuple(preset.milestones), **hparams)
     return kw | dict(amp=True) if (preset.amp if amp is None else amp) else kw   # recorded only when used: old chains resume
 
-def _jsonable(o):
-    if isinstance(o, dict): return {k: _jsonable(v) for k, v in o.items()}
-    if isinstance(o, (list, tuple)): return [_jsonable(v) for v in o]
-    if isinstance(o, (np.integer,)): return int(o)
-    if isinstance(o, (np.floating,)): return float(o)
-    if isinstance(o, torch.Tensor): return o.tolist()
-    return o
-
+# %% ../nbs/06b_jobs.ipynb #702dbca9
 def check_chain(out, chain:Path, k:int, seed:int, method:str='imp'):
     "Set aside a damaged round ≤ `k` of `chain` so that it is retrained, unless something finished depends on it (then `DamagedFileError`)"
-    done = sorted(int(d.name[6:]) for d in chain.glob('round_*') if (d/'done').exists() and d.name[6:].isdigit())
+    done = finished_rounds(chain)
     for r in [r for r in done if r <= k]:
-        d = chain/f'round_{r:02d}'
-        if _network_ok(d, masks=True): continue
-        job = f"s{seed}-{'dense' if r == 0 else f'{method}-k{r}'}"
+        d = round_dir(chain, r)
+        if network_ok(d, masks=True): continue
+        job = Config('dense') if r == 0 else Config(method, k=r)
         later = [q for q in done if q > r]
-        if later or (Path(out)/'jobs'/job/'row.json').exists():
-            why = f"round {later[0]} was trained from it" if later else f"the finished job {job} was computed from it"
-            raise DamagedFileError(f"{d} holds a damaged network and {why}, so it cannot be retrained alone: rerun with --redo {job} "
-                                   "(sets that job's networks and everything trained from them aside, renamed *.redo; nothing is deleted).")
+        if later or (job_dir(out, seed, job)/'row.json').exists():
+            why = f"round {later[0]} was trained from it" if later else f"the finished job s{seed}-{job} was computed from it"
+            raise DamagedFileError(f"{d} holds a damaged network and {why}, so it cannot be retrained alone: rerun with --redo s{seed}-{job} "
+                                   "(sets that job's networks and everything trained from them aside, renamed *.redo; nothing is deleted).", d)
         print(f"  {d} holds a damaged network; training it again (the old folder: {set_aside(d).name})", flush=True)
 
-def ref_seed(seed:int, # the study seed
-             r:int,    # the extra reference network's number, 0 .. n_ref − 1
-            ) -> int:
-    "The training seed of extra reference network `r` of study seed `seed`: 1000·seed + 2 + r (target and shadow have + 0 and + 1)"
-    return 1000*int(seed) + 2 + int(r)
-
-def ref_roles(n_ref:int) -> tuple:
-    "The roles of a job's `n_ref` extra reference networks: `ref0`, `ref1`, ..."
-    return tuple(f'ref{r}' for r in range(n_ref))
-
-def _ref_index(role:str) -> int|None:
-    "r of role `ref{r}`; None for target and shadow"
-    if role in ROLES: return None
-    if not re.fullmatch(r'ref\d+', str(role)): raise ValueError(f"role must be 'target', 'shadow' or 'ref<r>' (an extra reference network), got {role!r}.")
-    return int(role[3:])
-
-def _role_seed(seed:int, role:str) -> int:
-    r = _ref_index(role)
-    return role_seed(seed, role) if r is None else ref_seed(seed, r)
-
-_CHAINS = {'imp': dict(criterion='magnitude'), 'retrain': dict(criterion='magnitude', fraction=0.), 'rimp': dict(criterion='random')}
-
+# %% ../nbs/06b_jobs.ipynb #df74fde5
 def _train_chain(out, preset, config, seed, role, dls, progress):
     "A network of a chain of the seed: IMP (`dense` is its round 0), or a control chain that starts from that round 0"
-    rs, models = _role_seed(seed, role), Path(out)/'models'/f's{seed}'
+    rs = role_seed(seed, role)
     method = 'imp' if config.method == 'dense' else config.method
     new = lambda: make_model(Config('dense'), rs)
     base = dict(scope=preset.imp_scope, train_kwargs=_train_kwargs(preset, get_hparams('imp')), seed=rs, progress=progress,
                 fraction=preset.imp_fraction)
     round0 = None
     if method != 'imp':   # the controls share the IMP chain's round 0 (the dense network): make sure it exists
-        check_chain(out, models/'imp'/role, 0, seed, 'imp')
-        run_imp(new, dls, rounds=0, out_dir=models/'imp'/role, **base, **_CHAINS['imp'])
-        round0 = models/'imp'/role/'round_00'
-    chain = models/method/role
+        imp = chain_dir(out, seed, 'imp', role)
+        check_chain(out, imp, 0, seed, 'imp')
+        run_imp(new, dls, rounds=0, out_dir=imp, **base, **CHAIN_RULES['imp'])
+        round0 = round_dir(imp, 0)
+    chain = chain_dir(out, seed, method, role)
     check_chain(out, chain, config.k, seed, method)
-    recs = run_imp(new, dls, rounds=config.k, out_dir=chain, round0_dir=round0, **(base | _CHAINS[method]))
+    recs = run_imp(new, dls, rounds=config.k, out_dir=chain, round0_dir=round0, **(base | CHAIN_RULES[method]))
     return load_round(new, chain, config.k), recs[config.k]
 
 def _train_single(out, preset, config, seed, role, dls, progress):
     "A network trained once: trained, or loaded if a previous run finished it"
-    rs, d = _role_seed(seed, role), Path(out)/'models'/f's{seed}'/config.key/role
+    rs, d = role_seed(seed, role), network_dir(out, seed, config, role)
     model = make_model(config, rs)
-    if (d/'done').exists() and not _network_ok(d):   # nothing finished depends on it (its job's row is missing): retrain
+    if (d/'done').exists() and not network_ok(d):   # nothing finished depends on it (its job's row is missing): retrain
         print(f"  {d} holds a damaged network; training it again (the old folder: {set_aside(d).name})", flush=True)
     if (d/'done').exists(): return load_model(model, d/'best.pt'), read_json(d/'metrics.json', 'training metrics')
     if config.method == 'dp':   # Opacus's DP-SGD (or its twin without noise and clipping for dp-einf)
         from sparsepriv.dp import train_dp   # (see make_model)
-        model, metrics = train_dp(model, dls, seed=rs, progress=progress, target_eps=None if config.eps == math.inf else config.eps,
+        model, metrics = train_dp(model, dls, seed=rs, progress=progress, target_eps=None if config.dp_eps == math.inf else config.dp_eps,
                                   delta=preset.dp_delta, max_grad_norm=preset.dp_clip, **_train_kwargs(preset, config.hparams, amp=False))
     else:
         learn, metrics = train_model(model, dls, seed=rs, progress=progress, **_train_kwargs(preset, config.hparams))
         model = learn.model
-    save_model(model, d/'best.pt')
-    atomic_write_text(d/'metrics.json', json.dumps(_jsonable(metrics)))
-    atomic_write_text(d/'done', time.strftime('%Y-%m-%d %H:%M:%S'))
+    save_model(model, d/'best.pt'); write_json(d/'metrics.json', metrics); mark_done(d)
     return model, metrics
 
+# %% ../nbs/06b_jobs.ipynb #14d5f47f
 def train_role(out, preset:Preset, config:Config, seed:int, role:str, data, splits:Splits, device, progress=True):
     "Train (or load, if already trained) the `role` network of `config` (`target`, `shadow` or extra reference `ref{r}`); returns `(model, metrics)`"
     x, y = data
-    r, sets = _ref_index(role), role
+    r, sets = ref_index(role), role
     if r is not None:   # an extra reference: the shadow's recipe and validation images, on its own draw from the attacker's pool
         tr, rest = reference_split(splits, r)
         splits, sets = dataclasses.replace(splits, shadow_train=tr, shadow_test=rest), 'shadow'
-    dls = dataloaders(x, y, splits, sets, bs=preset.bs, augment=preset.augment, seed=_role_seed(seed, role), device=device,
+    dls = dataloaders(x, y, splits, sets, bs=preset.bs, augment=preset.augment, seed=role_seed(seed, role), device=device,
                       eval_bs=preset.eval_bs)
     train = _train_chain if config.chain else _train_single
     model, metrics = train(out, preset, config, seed, role, dls, progress)
     return model.to(dls.device), metrics
-
-# %% ../nbs/06b_jobs.ipynb #702dbca9
-class DamagedFileError(ValueError):
-    "A file of the run folder cannot be read and cannot safely be recomputed; the message names the recovery"
-
-_ASIDE = re.compile(r'\.(damaged|redo)\d*$')   # names of set-aside files and folders
-
-def job_done(out, seed:int, config) -> bool:
-    "Whether the job's row exists and is readable (a damaged row means: to be recomputed)"
-    try: read_json(Path(out)/'jobs'/job_key(seed, config)/'row.json'); return True
-    except DamagedFileError: return False
-
-def set_aside(f) -> Path|None:
-    "Rename a damaged file (or folder) `f` to `f.damaged` (numbered if that exists); returns the new path"
-    f = Path(f)
-    if not f.exists(): return None
-    new, i = f.with_name(f.name + '.damaged'), 1
-    while new.exists(): new, i = f.with_name(f'{f.name}.damaged{i}'), i + 1
-    f.rename(new); return new
-
-def read_json(f, what:str='file'):
-    "`json.loads` of file `f`; a `DamagedFileError` naming it if it is unreadable"
-    try: return json.loads(Path(f).read_text())
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise DamagedFileError(f"{f} ({what}) is unreadable: {type(e).__name__}: {e}") from None
-
-def _loads(f) -> bool:
-    "Whether the checkpoint `f` loads"
-    try: torch.load(f, map_location='cpu', weights_only=True); return True
-    except Exception: return False
-
-def _network_ok(d:Path, masks:bool=False) -> bool:
-    "Whether the finished network in folder `d` (best.pt, metrics.json, and masks.pt for an IMP round) is readable"
-    try: read_json(d/'metrics.json')
-    except DamagedFileError: return False
-    return _loads(d/'best.pt') and (not masks or _loads(d/'masks.pt'))
-
-# %% ../nbs/06b_jobs.ipynb #df74fde5
-def damaged_files(out) -> list:
-    "The unreadable files of run folder `out` that the runner reads back: rows, run settings, the split, networks"
-    out, bad = Path(out), []
-    aside = lambda f: any(('.damaged' in p or '.redo' in p) for p in f.relative_to(out).parts)
-    for f in [out/'run.json', *sorted(out.glob('jobs/*/row.json')), *sorted(out.glob('splits/*.json')), *sorted(out.glob('models/**/metrics.json'))]:
-        if not f.exists() or aside(f): continue
-        try: read_json(f)
-        except DamagedFileError: bad.append(f)
-    bad += [f for f in sorted(out.glob('models/**/*.pt')) if not aside(f) and not _loads(f)]
-    return bad
-
-# %% ../nbs/06b_jobs.ipynb #14d5f47f
-def redo(out, jobs) -> list:
-    "Set aside the networks and rows of `jobs` (keys like `s0-imp-k2`) and of everything trained from them; returns what was set aside"
-    out, moved = Path(out), []
-    def aside(f):
-        if f.exists():
-            new, i = f.with_name(f.name + '.redo'), 1
-            while new.exists(): new, i = f.with_name(f'{f.name}.redo{i}'), i + 1
-            f.rename(new); moved.append(new)
-    for key in jobs:
-        seed, _, cfg = str(key).partition('-')
-        if not seed[1:].isdigit() or not seed.startswith('s'): raise ValueError(f"--redo {key!r}: give a job key such as s0-imp-k2 or s1-bfly-S3-L2.")
-        c, seed = Config.parse(cfg), int(seed[1:])
-        m = out/'models'/f's{seed}'
-        if not c.chain:
-            aside(m/c.key); aside(out/'jobs'/job_key(seed, c)); continue
-        chains = ['imp', 'retrain', 'rimp'] if c.method == 'dense' else ['imp' if c.method == 'imp' else c.method]
-        first = 0 if c.method == 'dense' else c.k
-        for meth in chains:
-            refs = sorted((d.name for d in (m/meth).glob('ref*') if re.fullmatch(r'ref\d+', d.name)), key=lambda n: int(n[3:]))
-            for role in ROLES + tuple(refs):
-                for d in sorted((m/meth/role).glob('round_*')):
-                    if d.name[6:].isdigit() and int(d.name[6:]) >= first: aside(d)
-            for jd in sorted((out/'jobs').glob(f's{seed}-*')):
-                if jd.name.endswith(('.redo', '.damaged')) or '.redo' in jd.name: continue
-                jc = Config.parse(jd.name.partition('-')[2])
-                if (jc.method == meth and jc.k >= first) or (meth == 'imp' and jc.method == 'dense' and first == 0): aside(jd)
-    return moved
 
 # %% ../nbs/06b_jobs.ipynb #063e9ae6
 def likelihood_stage(rec:dict, target, shadow, splits:Splits, data, preset:Preset, device=None,
@@ -244,15 +139,10 @@ def likelihood_stage(rec:dict, target, shadow, splits:Splits, data, preset:Prese
 # %% ../nbs/06b_jobs.ipynb #14d62aad
 METRIC_KEYS = ('train_acc', 'valid_acc', 'test_acc', 'best_epoch')
 
-def _save_scores(f, scores:dict):
-    def write(t):   # through a file object: given a name, np.savez would append '.npz' to the temporary name
-        with open(t, 'wb') as fh: np.savez(fh, **{k: np.asarray(v) for k, v in scores.items()})
-    atomic_write(f, write)
-
 def run_job(out, preset:Preset, seed:int, config, data, device=None, progress=True) -> dict:
     "Train target and shadow (and `preset.n_ref` extra references) for `config`, attack, write the row; skipped (row returned) if done"
     config = Config.parse(str(config)); out = Path(out)
-    jd = out/'jobs'/job_key(seed, config)
+    jd = job_dir(out, seed, config)
     if (jd/'row.json').exists():
         try: return read_json(jd/'row.json', 'result row')
         except DamagedFileError:   # derived from the job's networks, which are loaded, not retrained
@@ -270,58 +160,17 @@ def run_job(out, preset:Preset, seed:int, config, data, device=None, progress=Tr
     refs = []
     for role in ref_roles(preset.n_ref):   # the likelihood-ratio attacks' extra reference networks (none by default)
         net, rm = train_role(out, preset, config, seed, role, data, splits, device, progress)
-        refs.append((net, reference_split(splits, _ref_index(role))[0], rm))
+        refs.append((net, reference_split(splits, ref_index(role))[0], rm))
     row['nonzero'] = int(count_nonzero(models['target']))
     row['nonzero_pct'] = 100 * row['nonzero'] / count_params(resnet20())
     rec = run_attack(models['target'], models['shadow'], splits, (x, y), prep=normalize, seed=seed, device=device,
                      bs=preset.eval_bs, eps=preset.eps, n_noise=preset.n_noise, epochs=preset.attack_epochs)
     lr = likelihood_stage(rec, models['target'], models['shadow'], splits, data, preset, device, refs=[(net, tr) for net, tr, _ in refs])
-    _save_scores(jd/'scores.npz', rec.get('scores', {}) | lr['scores'])
+    save_npz(jd/'scores.npz', **(rec.get('scores', {}) | lr['scores']))
     row.update(flat_metrics(rec))
     for a, ms in lr['metrics'].items(): row.update({f'{a}_{m}': float(ms[m]) for m in ATTACK_METRICS})
-    row.update(rmia_a=lr['info']['a'], lira_sigma=lr['info']['sigma'], n_ref=lr['info']['K'])   # n_ref: every reference, the shadow included
+    row.update(rmia_a=lr['info']['a'], lira_sigma=lr['info']['sigma'], ref_networks=lr['info']['K'])   # every reference network, the shadow included
     if refs: row.update({f'ref_{k}': float(np.mean([rm[k] for *_, rm in refs])) for k in ('train_acc', 'valid_acc', 'test_acc')})
     row['wall_s'], row['threads'] = time.perf_counter() - t0, torch.get_num_threads()
-    atomic_write_text(jd/'row.json', json.dumps(_jsonable(row)))
+    write_json(jd/'row.json', row)
     return row
-
-# %% ../nbs/06b_jobs.ipynb #7c02bdb6
-def _now(): return time.strftime('%Y-%m-%d %H:%M:%S')
-def _read_json(f, default=None):
-    try: return json.loads(Path(f).read_text())
-    except (FileNotFoundError, json.JSONDecodeError): return default
-
-def _flock(fh, mode, what):
-    "`fcntl.flock` that turns an unsupported file system into a clear error (BlockingIOError passes through)"
-    try: fcntl.flock(fh, mode)
-    except BlockingIOError: raise
-    except OSError as e:
-        raise RuntimeError(f"Cannot lock {what} ({e.strerror}): the output folder's file system does not support file locks; "
-                           "put --out on one that does (on Lustre: the `flock` mount option).") from None
-
-def versions() -> dict:
-    "Versions of the libraries a result depends on"
-    import fastai, sklearn, submitit, sparsepriv
-    return dict(python=platform.python_version(), torch=torch.__version__, fastai=fastai.__version__, numpy=np.__version__,
-                sklearn=sklearn.__version__, pandas=pd.__version__, sparsepriv=sparsepriv.__version__, submitit=submitit.__version__)
-
-def job_order(preset:Preset) -> list:
-    "(seed, config key) pairs in run order: per seed, the chain (dense, then its rounds ascending), then the others"
-    order = ('dense', 'imp', 'retrain', 'rimp')
-    rank = lambda c: (0, order.index(c.method), c.k) if c.chain else (1, 0, 0)
-    return [(s, c.key) for s in preset.seeds for c in sorted(preset.config_objs, key=rank)]
-
-def write_results(out, preset:Preset) -> pd.DataFrame:
-    "Collect every finished job's row into `results.csv` and `results.json` (atomically, one writer at a time)"
-    out = Path(out)
-    with open(out/'.results.lock', 'a') as lock:
-        _flock(lock, fcntl.LOCK_EX, out/'.results.lock')   # the last writer has seen every row written before it
-        rows = []
-        for f in sorted(f for f in (out/'jobs').glob('*/row.json') if not _ASIDE.search(f.parent.name)):
-            try: rows.append(read_json(f, 'result row'))
-            except DamagedFileError as e: print(f"  left out of the table: {e} (a rerun recomputes it)", flush=True)
-        df = pd.DataFrame(rows)
-        if len(df): df = df.sort_values(['seed', 'method', 'S', 'L', 'k'], na_position='first').reset_index(drop=True)
-        atomic_write_text(out/'results.csv', df.to_csv(index=False))
-        atomic_write_text(out/'results.json', json.dumps(dict(preset=preset.to_dict(), versions=versions(), rows=_jsonable(rows)), indent=1))
-    return df

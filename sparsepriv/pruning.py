@@ -4,7 +4,7 @@
 
 # %% ../nbs/04_pruning.ipynb #0709673a
 from __future__ import annotations
-import os, json, math, time, shutil
+import json, math, shutil
 from pathlib import Path
 import numpy as np
 import pandas as pd
@@ -12,14 +12,13 @@ import torch
 import torch.nn as nn
 from fastai.callback.core import Callback
 from fastai.torch_core import set_seed
-from .data import atomic_write, atomic_write_text
+from .runfolder import atomic_write, write_json, mark_done, read_json, load_checkpoint, DamagedFileError, round_dir
 from .models import count_nonzero, count_params
 from .train import train_model
 
 # %% auto #0
-__all__ = ['prunable', 'dense_masks', 'remaining', 'magnitude_masks', 'random_masks', 'apply_masks', 'MaskCallback',
-           'CorruptFileError', 'save_masks', 'load_masks', 'save_model', 'load_model', 'sparsity_report', 'round_done',
-           'run_imp', 'load_round']
+__all__ = ['prunable', 'dense_masks', 'remaining', 'magnitude_masks', 'random_masks', 'apply_masks', 'MaskCallback', 'save_masks',
+           'load_masks', 'save_model', 'load_model', 'sparsity_report', 'round_done', 'run_imp', 'load_round']
 
 # %% ../nbs/04_pruning.ipynb #43dabcde
 def prunable(model:nn.Module) -> dict[str, nn.Parameter]:
@@ -125,36 +124,16 @@ class MaskCallback(Callback):
                 for key in ('grad_avg', 'momentum_buffer'):
                     if st and isinstance(st.get(key), torch.Tensor): st[key].masked_fill_(off, 0.)
 
-# %% ../nbs/04_pruning.ipynb #79f2f059
-class CorruptFileError(ValueError):
-    "A saved file (masks, weights, metrics) that exists but cannot be read back; `.path` is the file"
-    def __init__(self, msg:str, path=None): super().__init__(msg, path); self.path = path
-    def __str__(self): return str(self.args[0])
-
-def _damaged(f, what, detail):
-    return CorruptFileError(f"{f} is damaged: it exists but cannot be read as a {what} ({detail}). It was probably truncated "
-                            f"(interrupted write or copy, full disk); delete it and rerun to recompute it.", Path(f))
-
-def _torch_load(f, what:str):
-    f = Path(f)
-    if not f.exists(): raise FileNotFoundError(f"No {what} at {f}.")
-    try: return torch.load(f, map_location='cpu', weights_only=True)
-    except Exception as e: raise _damaged(f, what, f"{type(e).__name__}: {(str(e).splitlines() or [''])[0][:160]}") from None
-
-def _read_json(f, what:str='metrics file') -> dict:
-    try: return json.loads(Path(f).read_text())
-    except json.JSONDecodeError as e: raise _damaged(f, what, f"invalid JSON: {e}") from None
-
 # %% ../nbs/04_pruning.ipynb #b4a10008
 def save_masks(masks:dict, f) -> Path:
     "Save `{name: BoolTensor}` masks to `f` (atomically)"
     return atomic_write(f, lambda t: torch.save({k: v.detach().cpu().bool() for k, v in masks.items()}, t))
 
 def load_masks(f) -> dict[str, torch.Tensor]:
-    "Masks saved by `save_masks` (`CorruptFileError` if the file is damaged)"
-    ms = _torch_load(f, 'mask file')
+    "Masks saved by `save_masks` (`DamagedFileError` if the file is damaged)"
+    ms = load_checkpoint(f, 'mask file')
     if not (isinstance(ms, dict) and ms and all(isinstance(v, torch.Tensor) and v.dtype == torch.bool for v in ms.values())):
-        raise _damaged(f, 'mask file', 'not a dict of bool tensors')
+        raise DamagedFileError.unreadable(f, 'mask file', 'not a dict of bool tensors')
     return ms
 
 def save_model(model:nn.Module, f) -> Path:
@@ -163,8 +142,8 @@ def save_model(model:nn.Module, f) -> Path:
 
 def load_model(model:nn.Module, f, masks:dict=None) -> nn.Module:
     "Load a `state_dict` saved by `save_model` into `model` (and apply `masks`); returns `model`"
-    sd = _torch_load(f, 'weights file')
-    if not isinstance(sd, dict): raise _damaged(f, 'weights file', f'a {type(sd).__name__}, not a state_dict')
+    sd = load_checkpoint(f, 'weights file')
+    if not isinstance(sd, dict): raise DamagedFileError.unreadable(f, 'weights file', f'a {type(sd).__name__}, not a state_dict')
     try: model.load_state_dict(sd)
     except RuntimeError as e:
         raise ValueError(f"The weights in {f} do not fit this {type(model).__name__} (another architecture or width?): "
@@ -187,8 +166,6 @@ def sparsity_report(model:nn.Module, masks:dict=None) -> pd.DataFrame:
     return df.set_index('layer')
 
 # %% ../nbs/04_pruning.ipynb #9d579412
-def _round_dir(out_dir, k): return Path(out_dir)/f'round_{k:02d}'
-
 def _settings(fraction, scope, seed, train_kwargs, criterion='magnitude') -> dict:
     tk = {k: v for k, v in train_kwargs.items() if k != 'cbs'}
     return json.loads(json.dumps(dict(fraction=fraction, scope=scope, criterion=criterion, seed=seed, train_kwargs=tk)))
@@ -201,7 +178,7 @@ def _mismatch(stored:dict, settings:dict, k:int) -> bool:
 
 def round_done(out_dir, k:int) -> bool:
     "Whether round `k` of the chain in `out_dir` is finished (its marker exists)"
-    return (_round_dir(out_dir, k)/'done').exists()
+    return (round_dir(out_dir, k)/'done').exists()
 
 # %% ../nbs/04_pruning.ipynb #b4a10011
 def _shared_round0(round0_dir, settings) -> dict:
@@ -210,7 +187,7 @@ def _shared_round0(round0_dir, settings) -> dict:
     if not (r0/'done').exists():
         raise FileNotFoundError(f"round0_dir {r0} is not a finished round 0 ({r0/'done'} is missing): run the IMP chain's "
                                 "round 0 first (run_imp(..., rounds=0)), then pass its round_00 folder.")
-    rec = _read_json(r0/'metrics.json')
+    rec = read_json(r0/'metrics.json', 'round metrics')
     if rec.get('round') != 0: raise ValueError(f"round0_dir {r0} holds round {rec.get('round')}, not round 0: pass the chain's round_00 folder.")
     if _mismatch(rec.get('settings'), settings, 0):
         st = rec.get('settings') or {}
@@ -223,7 +200,7 @@ def _copy_round0(round0_dir, d):
     "Copy the files of a finished round 0 into `d` (atomically, the `done` marker last)"
     for name in ('masks.pt', 'best.pt', 'metrics.json'):
         atomic_write(d/name, lambda t, src=Path(round0_dir)/name: shutil.copyfile(src, t))
-    atomic_write_text(d/'done', time.strftime('%Y-%m-%d %H:%M:%S'))
+    mark_done(d)
 
 # %% ../nbs/04_pruning.ipynb #b4a10012
 def run_imp(make_model,              # function returning a fresh, untrained network (same architecture every call)
@@ -252,9 +229,9 @@ def run_imp(make_model,              # function returning a fresh, untrained net
     name = 'retrain' if fraction == 0 else ('IMP' if criterion == 'magnitude' else 'random-pruning')
     recs = []
     for k in range(int(rounds) + 1):
-        d = _round_dir(out_dir, k)
+        d = round_dir(out_dir, k)
         if round_done(out_dir, k):
-            rec = _read_json(d/'metrics.json')
+            rec = read_json(d/'metrics.json', 'round metrics')
             if _mismatch(rec.get('settings'), settings, k):
                 raise ValueError(f"{d} was made with settings {rec.get('settings')}, this call asks for {settings}. "
                                  "Resume with the same settings, or use another out_dir.")
@@ -268,7 +245,7 @@ def run_imp(make_model,              # function returning a fresh, untrained net
         set_seed(seed); model = make_model()
         if k == 0: masks = dense_masks(model)
         else:
-            prev = _round_dir(out_dir, k - 1)
+            prev = round_dir(out_dir, k - 1)
             load_model(model, prev/'best.pt'); prev_masks = load_masks(prev/'masks.pt')          # rewind
             masks = (magnitude_masks(model, prev_masks, fraction, scope) if criterion == 'magnitude'
                      else random_masks(model, prev_masks, fraction, scope, seed=seed * 1_000_003 + k))  # prune
@@ -279,8 +256,8 @@ def run_imp(make_model,              # function returning a fresh, untrained net
         rec = dict(round=k, **met, remaining=remaining(masks), nonzero=n_nz, nonzero_pct=100 * n_nz / n_par, params=n_par,
                    layers={n: float(v.float().mean()) for n, v in masks.items()}, settings=settings)
         save_masks(masks, d/'masks.pt'); save_model(model, d/'best.pt')
-        atomic_write_text(d/'metrics.json', json.dumps(rec))
-        atomic_write_text(d/'done', time.strftime('%Y-%m-%d %H:%M:%S'))   # last: the round is complete
+        write_json(d/'metrics.json', rec)
+        mark_done(d)   # last: the round is complete
         if progress: print(f"{name} round {k}: {100*rec['remaining']:.2f}% of prunable weights left, nonzero {rec['nonzero_pct']:.2f}%, "
                            f"test acc {rec['test_acc']:.2f}% (best epoch {rec['best_epoch']})")
         recs.append(rec)
@@ -292,7 +269,7 @@ def load_round(make_model,  # function returning a fresh network of the chain's 
                k:int,       # round to load (0 = dense)
               ) -> nn.Module:
     "The best-epoch network of round `k` of the IMP chain in `out_dir`, masks applied (on CPU)"
-    d = _round_dir(out_dir, k)
+    d = round_dir(out_dir, k)
     if not round_done(out_dir, k):
         raise FileNotFoundError(f"Round {k} of the IMP chain in {out_dir} is not finished ({d/'done'} is missing): "
                                 f"run run_imp(..., rounds={k}) first.")

@@ -4,12 +4,13 @@
 
 # %% ../nbs/07d_report.ipynb #cc17552c
 from __future__ import annotations
-import os, sys, json, math, shutil, tempfile
+import os, sys, json, math, shutil
 from pathlib import Path
 import numpy as np
 import pandas as pd
 from fastcore.script import call_parse, Param
 from .config import job_key
+from .runfolder import atomic_write, jsonable, read_json
 from .results import *
 from .stats import *
 from .figures import *
@@ -18,22 +19,6 @@ from .figures import *
 __all__ = ['make_report', 'publish_run', 'rescore_run', 'report_cli']
 
 # %% ../nbs/07d_report.ipynb #57b3150c
-def _atomic(f:Path, write):
-    "Call `write(tmp)` on a temporary file next to `f`, then rename it to `f`"
-    fd, tmp = tempfile.mkstemp(dir=f.parent, prefix=f'.{f.name}.', suffix='.tmp'); os.close(fd)
-    try: write(tmp); os.replace(tmp, f)
-    finally:
-        if os.path.exists(tmp): os.remove(tmp)
-    return f
-
-def _jsonable(o):
-    if isinstance(o, dict): return {str(k): _jsonable(v) for k, v in o.items()}
-    if isinstance(o, (list, tuple)): return [_jsonable(v) for v in o]
-    if isinstance(o, (np.integer,)): return int(o)
-    if isinstance(o, (float, np.floating)):
-        return float(o) if math.isfinite(o) else (None if math.isnan(o) else ('inf' if o > 0 else '-inf'))
-    return o
-
 def _check_range(nz_range):
     try: lo, hi = (float(v) for v in nz_range)
     except Exception: raise ValueError(f"nz_range must be two numbers (low, high) in %, got {nz_range!r}.") from None
@@ -41,14 +26,14 @@ def _check_range(nz_range):
     return lo, hi
 
 def _run_info(base:Path) -> dict:
-    try: return json.loads((base/'results.json').read_text()).get('preset', {}) or {}
+    try: return read_json(base/'results.json', 'results table').get('preset', {}) or {}
     except Exception: return {}
 
 # %% ../nbs/07d_report.ipynb #2c086f7f
 _FIG_META = {'png': {'Software': None}, 'pdf': {'Creator': None, 'Producer': None, 'CreationDate': None}}
 
 def _save_fig(fig, paths):
-    for f in paths: _atomic(f, lambda t: fig.savefig(t, format=f.suffix[1:], dpi=150, metadata=_FIG_META[f.suffix[1:]]))
+    for f in paths: atomic_write(f, lambda t: fig.savefig(t, format=f.suffix[1:], dpi=150, metadata=_FIG_META[f.suffix[1:]]))
 
 def _conclusions_md(lines, n_seeds, n_verdicts) -> str:
     return ("# Does sparsity improve privacy? One verdict per attack\n\n"
@@ -86,7 +71,7 @@ def make_report(run_dir,        # run folder of `sparsepriv_run` (or a results .
                  ratio=ratio, slope=slope, slope_per_seed=slope_seeds, slope_by_method=slopes, slope_per_seed_by_method=slopes_seeds,
                  tests=holm_family(summary), attacks=list(attacks_in(summary)), conclusions=lines,
                  bootstrap=dict(n_boot=n_boot, level=0.95, seed=0, attacks=list(boot_attacks), n_intervals=int(len(boot)), note=boot_note),
-                 dense=({k: _jsonable(summary.loc[summary.config == 'dense', f'{k}_mean'].iloc[0]) for k in ('target_test_acc', 'defense')}
+                 dense=({k: jsonable(summary.loc[summary.config == 'dense', f'{k}_mean'].iloc[0], strict=True) for k in ('target_test_acc', 'defense')}
                         if 'dense' in set(summary.config) else None),
                  paper=dict(ratio=PAPER_RATIO, slope=PAPER_SLOPE, range=list(PAPER_RANGE)))
     tag = f'{preset} preset, ' if preset else ''
@@ -102,10 +87,10 @@ def make_report(run_dir,        # run folder of `sparsepriv_run` (or a results .
     if len(boot): paths['auc_bootstrap'] = out/'auc_bootstrap.csv'; tables['auc_bootstrap'] = boot
     if len(ctrl): paths['controls'] = out/'controls.csv'; tables['controls'] = ctrl
     if len(pairs): paths['control_pairs'] = out/'control_pairs.csv'; tables['control_pairs'] = pairs
-    for k, t in tables.items(): _atomic(paths[k], lambda tmp: t.to_csv(tmp, index=False))
+    for k, t in tables.items(): atomic_write(paths[k], lambda tmp: t.to_csv(tmp, index=False))
     for k, fig in figs.items(): _save_fig(fig, paths[k])
-    _atomic(paths['conclusions'], lambda t: Path(t).write_text(_conclusions_md(lines, n_seeds, n_verdicts)))
-    _atomic(paths['tradeoff'], lambda t: Path(t).write_text(json.dumps(_jsonable(trade), indent=1, sort_keys=True)))
+    atomic_write(paths['conclusions'], lambda t: Path(t).write_text(_conclusions_md(lines, n_seeds, n_verdicts)))
+    atomic_write(paths['tradeoff'], lambda t: Path(t).write_text(json.dumps(jsonable(trade, strict=True), indent=1, sort_keys=True)))
     return dict(paths=paths, summary=summary, tradeoff=trade, bootstrap=boot, controls=ctrl, control_pairs=pairs)
 
 # %% ../nbs/07d_report.ipynb #f472295b
@@ -120,13 +105,13 @@ def publish_run(run_dir,                          # run folder of `sparsepriv_ru
     df = load_results(run_dir)   # a clear error for a folder without results
     if not run_dir.is_dir(): raise ValueError(f"publish_run needs a run folder, got the file {run_dir}.")
     dest.mkdir(parents=True, exist_ok=True)
-    files = [_atomic(dest/n, lambda t, n=n: shutil.copyfile(run_dir/n, t)) for n in ('results.csv', 'results.json') if (run_dir/n).exists()]
+    files = [atomic_write(dest/n, lambda t, n=n: shutil.copyfile(run_dir/n, t)) for n in ('results.csv', 'results.json') if (run_dir/n).exists()]
     for sd, cfg in df[['seed', 'config']].itertuples(index=False):
         sc = job_scores(run_dir/'jobs'/job_key(sd, cfg))
         if sc is None: continue
         keep = {'labels': sc['labels'].astype(np.int8), **{('attack' if a == 'paper' else a): sc[a] for a in attacks if a in sc}}
         (dest/'jobs'/job_key(sd, cfg)).mkdir(parents=True, exist_ok=True)
-        files.append(_atomic(dest/'jobs'/job_key(sd, cfg)/'scores.npz', lambda t, k=keep: np.savez_compressed(open(t, 'wb'), **k)))
+        files.append(atomic_write(dest/'jobs'/job_key(sd, cfg)/'scores.npz', lambda t, k=keep: np.savez_compressed(open(t, 'wb'), **k)))
     return sum(f.stat().st_size for f in files)
 
 # %% ../nbs/07d_report.ipynb #c52f1db0
@@ -141,7 +126,7 @@ def rescore_run(run_dir,                            # run folder (or published c
     csv, js = run_dir/'results.csv', run_dir/'results.json'
     load_results(run_dir)                                      # a clear error for a folder without a valid table
     raw = pd.read_csv(csv, dtype=str, keep_default_na=False)   # strings: untouched cells are written back as they were
-    meta = json.loads(js.read_text()); rows = {(int(r['seed']), str(r['config'])): r for r in meta.get('rows', [])}
+    meta = read_json(js, 'results table'); rows = {(int(r['seed']), str(r['config'])): r for r in meta.get('rows', [])}
     changed = {}
     for i, (sd, cfg) in enumerate(zip(raw.seed.astype(int), raw.config)):
         sc = job_scores(run_dir/'jobs'/job_key(sd, cfg))
@@ -160,8 +145,8 @@ def rescore_run(run_dir,                            # run folder (or published c
     rec = dict(by='sparsepriv.report.rescore_run', columns=sorted(changed), changed=dict(sorted(changed.items())),
                rule="tpr_at_fpr: TPR read on the ROC curve at the FPR, a group of tied scores being a straight segment (linear interpolation)")
     meta['rescored'] = meta.get('rescored', []) + [rec]
-    _atomic(csv, lambda t: raw.to_csv(t, index=False))
-    _atomic(js, lambda t: Path(t).write_text(json.dumps(meta, indent=1)))
+    atomic_write(csv, lambda t: raw.to_csv(t, index=False))
+    atomic_write(js, lambda t: Path(t).write_text(json.dumps(meta, indent=1)))
     return rec
 
 # %% ../nbs/07d_report.ipynb #ebdd4afd

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from .config import DENSE_PARAMS, BASELINES, ATTACK_METRICS, METHODS, parse_config
+from .runfolder import read_json
 
 # %% auto #0
 __all__ = ['PAPER_RANGE', 'PAPER_RATIO', 'PAPER_SLOPE', 'ATTACKS', 'ATTACK_NAMES', 'SPARSE_METHODS', 'CONTROL_METHODS',
@@ -95,7 +96,7 @@ def load_results(path, # a run folder (holding `results.csv`), or a results `.cs
         raise ResultsError(f"{p} holds no results.csv yet: start (or resume) the study with `sparsepriv_run --out {p}`; "
                            "the table is written after the first finished job.")
     try:
-        if f.suffix == '.json': df = pd.DataFrame(json.loads(f.read_text()).get('rows', []))
+        if f.suffix == '.json': df = pd.DataFrame(read_json(f, 'results table').get('rows', []))
         else: df = pd.read_csv(f)
     except pd.errors.EmptyDataError: df = pd.DataFrame()
     except Exception as e: raise ResultsError(f"Cannot read {f} ({type(e).__name__}: {e}).") from e

@@ -9,6 +9,7 @@ from contextlib import redirect_stdout, redirect_stderr
 from pathlib import Path
 import numpy as np
 from fastcore.script import anno_parser
+from .runfolder import is_aside
 
 # %% auto #0
 __all__ = ['BIN', 'fake_slurm', 'slurm_env', 'job_script', 'run_cli', 'run_main', 'all_files_parse', 'stamps', 'results_table',
@@ -64,13 +65,11 @@ def run_main(*args) -> subprocess.CompletedProcess:
     return subprocess.CompletedProcess(argv, code, out.getvalue(), err.getvalue())
 
 # %% ../nbs/08_test_utils.ipynb #24be2d25
-_ASIDE = re.compile(r'\.(damaged|redo)\d*$')   # set-aside files and folders (`set_aside`, `--redo`)
-
 def all_files_parse(out):
     "Assert that every file of a run folder is complete: JSON/CSV/NPZ/PT parse, no temporary file is left (set-aside `*.damaged`/`*.redo` files excepted)"
     import pandas as pd, torch
     for f in Path(out).rglob('*'):
-        if f.is_dir() or any(_ASIDE.search(p) for p in f.relative_to(out).parts): continue
+        if f.is_dir() or is_aside(f, out): continue
         assert not f.name.endswith('.tmp'), f"temporary file left: {f}"
         try:
             if f.suffix == '.json': json.loads(f.read_text())
@@ -90,7 +89,7 @@ def results_table(out):
 
 def networks(out) -> set:
     "Folders (relative to `out`) of the finished networks of a run folder: those under `models/` with a `done` marker, set-aside ones excepted"
-    return {str(f.parent.relative_to(out)) for f in Path(out).glob('models/**/done') if not any(_ASIDE.search(p) for p in f.relative_to(out).parts)}
+    return {str(f.parent.relative_to(out)) for f in Path(out).glob('models/**/done') if not is_aside(f, out)}
 
 def same_weights(a, b, # two run folders
                  net:str, # a network folder relative to them, e.g. `models/s0/imp/target/round_01`

@@ -35,7 +35,7 @@ def test_every_row_has_lira_and_rmia(with_ref):
     cols = [c for c in df.columns if c.startswith(LIKELIHOOD)]
     assert {'lira_auc', 'lira_tpr_0.1', 'lira_tpr_1', 'rmia_auc', 'rmia_tpr_0.1', 'rmia_tpr_1'} <= set(cols), df.columns
     assert df[cols].notna().all().all(), 'every row has LiRA and RMIA'
-    assert (df.n_ref == 2).all(), 'the row counts the shadow network and the extra reference'
+    assert (df.ref_networks == 2).all(), 'the row counts the shadow network and the extra reference'
     assert df[['ref_train_acc', 'ref_valid_acc', 'ref_test_acc']].notna().all().all()
     assert networks(with_ref) >= REFS
     all_files_parse(with_ref)
@@ -47,8 +47,8 @@ def test_adds_exactly_the_reference_networks(with_ref, tmp_path):
     assert networks(with_ref) == networks(base) | REFS and not networks(base) & REFS
     assert all(same_weights(with_ref, base, n) for n in networks(base)), 'target and shadow networks must be the same'
     a, b = results_table(with_ref), results_table(base)
-    assert (b.n_ref == 1).all() and not any(c.startswith('ref_') for c in b.columns)
-    same = [c for c in b.columns if not c.startswith(LIKELIHOOD) and c not in ('n_ref', 'rmia_a', 'lira_sigma')]
+    assert (b.ref_networks == 1).all() and not any(c.startswith('ref_') for c in b.columns)
+    same = [c for c in b.columns if not c.startswith(LIKELIHOOD) and c not in ('ref_networks', 'rmia_a', 'lira_sigma')]
     pd.testing.assert_frame_equal(a[same], b[same])   # the paper's attack, the baselines, the training metrics: unchanged
 
 def test_resume_after_kill_during_a_reference(with_ref, tmp_path):
