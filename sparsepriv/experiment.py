@@ -81,6 +81,7 @@ def run_study(preset:Preset, out, # what to run, and the run folder (created; a 
     "Run (or resume) every job of `preset` into `out` with `executor`; returns the results table so far"
     if executor not in EXECUTORS: raise ValueError(f"Unknown executor {executor!r}: choose one of {', '.join(EXECUTORS)}.")
     dev = str(device or preset.device or ('cuda' if torch.cuda.is_available() else 'cpu'))
+    if preset.amp and not dev.startswith('cuda'): raise ValueError(f"--amp (bf16 autocast) is for CUDA; this run's device is {dev}: drop --amp.")
     if executor == 'processes' and not gpus and str(device or preset.device or 'cuda') != 'cpu' and torch.cuda.is_available():
         gpus = tuple(range(torch.cuda.device_count()))   # each worker sees only the GPUs it is given: by default, all of them
     workers = workers if workers is not None else (len(gpus) or 2)
