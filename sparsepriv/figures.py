@@ -17,6 +17,7 @@ from sklearn.metrics import roc_curve
 from .config import METHODS, job_key
 from .results import *
 from .stats import *
+from .tradeoff import *
 
 # %% auto #0
 __all__ = ['SPARSITY_PANELS', 'plot_figure1', 'plot_figure1_attacks', 'plot_metric', 'plot_vs_sparsity', 'plot_roc', 'Explorer',

@@ -13,6 +13,7 @@ from .config import job_key
 from .runfolder import atomic_write, jsonable, read_json
 from .results import *
 from .stats import *
+from .tradeoff import *
 from .figures import *
 
 # %% auto #0
