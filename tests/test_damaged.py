@@ -88,5 +88,5 @@ def test_truncated_splits_are_made_again(run, finished):
 def test_damaged_run_settings_stop_the_run(run):
     (run/'run.json').write_text('{bad')
     line = one_error_line(rerun(run))
-    assert 'run.json is unreadable' in line and 'restore it' in line, line
+    assert "run.json (the run's settings) is unreadable" in line and 'restore it' in line, line
     assert (run/'run.json').read_text() == '{bad'

@@ -116,7 +116,7 @@ def test_slurm_preempted_task_is_requeued(local1, tmp_path):
     "A task interrupted as SLURM does before preemption checkpoints, is requeued, resumes, and gives the same numbers"
     from sparsepriv.experiment import get_preset, prepare_out
     from sparsepriv.executors import study_tasks, slurm_executor, submit_tasks
-    from sparsepriv.jobs import write_results
+    from sparsepriv.runfolder import write_results
     p = get_preset('smoke', configs=['dense', 'imp-k1']); out = prepare_out(tmp_path/'rq', p)
     ex = slurm_executor(out/'logs'/'slurm', p, cluster='local', gpus_per_job=0, cpus_per_job=1)
     job = submit_tasks(ex, out, p, study_tasks(p), threads=1, device='cpu')['s0-chain']
