@@ -152,7 +152,7 @@ class Preset:
     dp_delta: float = 1e-5    # DP-SGD configurations: δ of the (ε, δ) guarantee
     dp_clip: float = 1.0      # DP-SGD configurations: per-example gradient clipping norm
     device: str | None = None # cpu, cuda, cuda:1, ... (None: CUDA when available, else CPU)
-    amp: bool = False         # bf16 autocast in training (CUDA only; CPU numbers stay float32 and deterministic)
+    amp: bool = False         # bf16 autocast of the training forward pass and loss (CPU or CUDA; not the paper's float32); weights, masks, BN statistics, checkpoints and every attack stay float32
     description: str = ''     # what the preset is for
 
     def __post_init__(self):

@@ -17,7 +17,7 @@ from opacus.validators import ModuleValidator
 from opacus.accountants.utils import get_noise_multiplier
 from .data import augment_batch
 from .models import resnet20
-from .train import evaluate, step_schedule, milestone_epochs
+from .train import evaluate, step_schedule, milestone_epochs, log_epochs
 
 # %% auto #0
 __all__ = ['DEFAULT_GRAD_SAMPLE_MODE', 'dp_resnet20', 'dp_loader', 'dp_batches', 'train_dp']
@@ -83,6 +83,7 @@ def _dp_loop(model, net, dopt, crit, engine, dls, loader, g, sched, epochs, delt
     "The epochs of `train_dp`: returns ((best acc, epoch, state), valid accs, train losses, valid losses, fit time, eps, sigma, steps)"
     t0, dl, private = time.perf_counter(), dls.train, engine is not None
     best, best_acc, best_epoch, hist, tl, vl, steps = None, -1., -1, [], [], [], 0
+    at = set(log_epochs(epochs))   # the epochs printed with `progress`: at most 11
     try:
         for e in range(epochs):
             for grp in dopt.param_groups: grp['lr'] = sched(e / epochs)
@@ -95,8 +96,8 @@ def _dp_loop(model, net, dopt, crit, engine, dls, loader, g, sched, epochs, delt
             hist.append(v_acc); tl.append(tot / max(n, 1)); vl.append(v_loss)
             if v_acc > best_acc:
                 best_acc, best_epoch, best = v_acc, e, {k: v.detach().clone() for k, v in model.state_dict().items()}
-            if progress: print(f"epoch {e}: train loss {tl[-1]:.4f}, valid acc {v_acc:.2f}%"
-                               + (f", eps {engine.get_epsilon(delta):.3f}" if private else ''))
+            if progress and e in at: print(f"epoch {e}: train loss {tl[-1]:.4f}, valid acc {v_acc:.2f}%"
+                               + (f", eps {engine.get_epsilon(delta):.3f}" if private else ''), flush=True)
         t_fit = time.perf_counter() - t0
         eps = float(engine.get_epsilon(delta)) if private else float('inf')
         sigma = float(dopt.noise_multiplier) if private else 0.
@@ -118,7 +119,7 @@ def train_dp(model:nn.Module,           # an Opacus-compatible network, e.g. `dp
              bs:int=None,               # expected batch size (default: the training loader's)
              grad_sample_mode:str=None, # Opacus per-image gradient mode (default: `DEFAULT_GRAD_SAMPLE_MODE`)
              seed:int=0,                # seed of init-independent randomness: sampling, augmentation, noise
-             progress:bool=False,       # print one line per epoch
+             progress:bool=False,       # print a line every ceil(epochs/10) epochs and at the last (`log_epochs`)
             ) -> tuple[nn.Module, dict]:
     "Train with DP-SGD (Opacus, Poisson sampling) or its non-private twin; return the best-epoch model and its metrics"
     if len(dls.loaders) < 2: raise ValueError("dls needs at least a training and a validation loader (see sparsepriv.data.dataloaders).")

@@ -12,6 +12,7 @@ import torch
 from fastcore.docments import docments
 from fastcore.script import call_parse
 from fastprogress.fastprogress import progress_bar
+from .train import show_bars
 from .data import load_cifar10, DataNotFoundError, DataFormatError, DATA_ENV
 from .config import Config, Preset, PRESETS, get_preset, job_key, imp_configs
 from .jobs import run_job
@@ -80,8 +81,6 @@ def run_study(preset:Preset, out, # what to run, and the run folder (created; a 
              ) -> pd.DataFrame:
     "Run (or resume) every job of `preset` into `out` with `executor`; returns the results table so far"
     if executor not in EXECUTORS: raise ValueError(f"Unknown executor {executor!r}: choose one of {', '.join(EXECUTORS)}.")
-    dev = str(device or preset.device or ('cuda' if torch.cuda.is_available() else 'cpu'))
-    if preset.amp and not dev.startswith('cuda'): raise ValueError(f"--amp (bf16 autocast) is for CUDA; this run's device is {dev}: drop --amp.")
     if executor == 'processes' and not gpus and str(device or preset.device or 'cuda') != 'cpu' and torch.cuda.is_available():
         gpus = tuple(range(torch.cuda.device_count()))   # each worker sees only the GPUs it is given: by default, all of them
     workers = workers if workers is not None else (len(gpus) or 2)
@@ -96,7 +95,7 @@ def run_study(preset:Preset, out, # what to run, and the run folder (created; a 
     print(f"{preset.name}: {len(jobs)} jobs, {sum(map(is_done, jobs))} already done, results in {out}", flush=True)
     failed = {}
     if executor == 'local':
-        for name, js in (progress_bar(list(todo.items())) if progress and todo else todo.items()):
+        for name, js in (progress_bar(list(todo.items())) if progress and todo and show_bars() else todo.items()):
             run_task(out, preset, name, js, data=(x, y), device=device, threads=threads, progress=progress)
     elif executor == 'processes':
         for n in [n for n in todo if task_state(out, n)['state'] == 'running']:

@@ -4,7 +4,7 @@
 
 # %% ../nbs/03_training.ipynb #b08ff9c7
 from __future__ import annotations
-import copy, math, time
+import copy, math, sys, time
 from functools import partial
 import numpy as np
 import torch
@@ -14,6 +14,7 @@ from fastai.callback.core import Callback
 from fastai.callback.tracker import TrackerCallback
 from fastai.callback.schedule import ParamScheduler
 from fastai.callback.progress import ProgressCallback  # adds Learner.no_bar
+import fastprogress.fastprogress as fastprogress
 from fastai.callback.fp16 import MixedPrecision
 from fastai.data.core import DataLoaders
 from fastai.optimizer import SGD
@@ -23,7 +24,8 @@ from fastai.torch_core import set_seed
 from .data import TensorLoader
 
 # %% auto #0
-__all__ = ['sgd', 'milestone_epochs', 'step_schedule', 'BestWeights', 'ChannelsLast', 'make_learner', 'evaluate', 'train_model']
+__all__ = ['sgd', 'milestone_epochs', 'step_schedule', 'BestWeights', 'ChannelsLast', 'Bf16Autocast', 'make_learner', 'show_bars',
+           'progress_mode', 'log_epochs', 'LogLines', 'evaluate', 'train_model']
 
 # %% ../nbs/03_training.ipynb #58302486
 def sgd(params, lr:float,  # parameters (or parameter groups) and learning rate
@@ -89,6 +91,28 @@ class ChannelsLast(Callback):
     def before_batch(self): self.learn.xb = tuple(_channels_last(t) for t in self.xb)
     def after_fit(self): self.learn.model.to(memory_format=torch.contiguous_format)
 
+# %% ../nbs/03_training.ipynb #b3f16a02
+class Bf16Autocast(Callback):
+    "bf16 autocast of the *training* batches' forward pass and loss; validation, weights and optimizer state stay float32"
+    order = 10   # as fastai's `MixedPrecision`: after `ChannelsLast` (-5) has converted the batch
+    def __init__(self): self.ctx = None
+    def before_batch(self):
+        if not self.training: return          # validation batches: float32, outside autocast
+        self._exit()
+        dev = self.xb[0].device.type if len(self.xb) and isinstance(self.xb[0], torch.Tensor) else 'cpu'
+        self.ctx = torch.autocast(dev, dtype=torch.bfloat16); self.ctx.__enter__()
+    def after_pred(self):
+        if self.ctx is not None: self.learn.pred = self.pred.float()   # the loss in float32, as `MixedPrecision` does
+    # backward outside autocast (PyTorch's advice): its kernels follow the dtypes the forward recorded
+    def after_loss(self): self._exit()
+    def after_batch(self): self._exit()       # also after a cancelled batch
+    def after_fit(self): self._exit()
+    def _exit(self):
+        "Leave the autocast context if it is entered (idempotent; also the clean-up after an exception)"
+        ctx, self.ctx = self.ctx, None
+        if ctx is not None: ctx.__exit__(None, None, None)
+
+
 # %% ../nbs/03_training.ipynb #ff4b7370
 def make_learner(model:nn.Module, dls:DataLoaders, # the network and fastai `DataLoaders` (train, valid, ...)
                  epochs:int=300,            # training epochs (the schedule's milestones depend on it)
@@ -98,18 +122,69 @@ def make_learner(model:nn.Module, dls:DataLoaders, # the network and fastai `Dat
                  milestones=(0.5, 0.75),    # fractions of the epochs after which the lr is divided by 10
                  cbs=None,                  # extra fastai callbacks (e.g. `MaskCallback` for IMP)
                  channels_last:bool=True,   # run in the channels-last memory format (`ChannelsLast`)
-                 amp:bool=False,            # bf16 autocast (`MixedPrecision`); CUDA only
+                 amp:bool=False,            # bf16 autocast of the training forward pass (`Bf16Autocast` on CPU, `MixedPrecision` on CUDA)
                 ) -> Learner:
     "A fastai `Learner` set up with the paper's training recipe"
     if not wd >= 0: raise ValueError(f"wd must be >= 0, got {wd!r}.")
     if not 0 <= momentum < 1: raise ValueError(f"momentum must be in [0, 1), got {momentum!r}.")
-    if amp and torch.device(dls.device or 'cpu').type != 'cuda':
-        raise ValueError(f"amp=True (bf16 autocast) needs CUDA loaders, got device {dls.device}: leave amp=False on a CPU.")
+    dev = torch.device(dls.device or 'cpu').type
+    if amp and dev not in ('cpu', 'cuda'):
+        raise ValueError(f"amp=True (bf16 autocast for training) runs on CPU or CUDA, got device {dls.device}: leave amp=False.")
     sched = step_schedule(lr, epochs, milestones)
     model = model.to(dls.device)
-    speed = [ChannelsLast()] * bool(channels_last) + [MixedPrecision(amp_mode='bf16')] * bool(amp)
+    speed = [ChannelsLast()] * bool(channels_last) + [MixedPrecision(amp_mode='bf16') if dev == 'cuda' else Bf16Autocast()] * bool(amp)
     return Learner(dls, model, loss_func=CrossEntropyLossFlat(), opt_func=partial(sgd, mom=momentum), lr=lr, wd=wd,
                    wd_bn_bias=True, metrics=accuracy, cbs=[ParamScheduler({'lr': sched}), BestWeights()] + speed + list(cbs or []))
+
+# %% ../nbs/03_training.ipynb #b3f16a04
+def show_bars() -> bool:
+    "Whether progress bars can be drawn here: stdout is a terminal, or the code runs in a notebook"
+    if fastprogress.IN_NOTEBOOK: return True
+    try: return bool(sys.stdout.isatty())
+    except (AttributeError, ValueError): return False   # no stdout, or a closed one
+
+def progress_mode(progress) -> str:
+    "What `progress` means here: 'bar', 'lines' or 'none' (`True`/'auto': bars if `show_bars()`, else lines)"
+    if progress is None or progress is False: return 'none'
+    if progress is True or progress == 'auto': return 'bar' if show_bars() else 'lines'
+    if progress in ('bar', 'lines', 'none'): return progress
+    raise ValueError(f"progress must be True, False, 'auto', 'bar', 'lines' or 'none', got {progress!r}.")
+
+
+# %% ../nbs/03_training.ipynb #b3f16a05
+def log_epochs(epochs:int, max_lines:int=10) -> list[int]:
+    "The epochs (0-based) after which `LogLines` prints: every `ceil(epochs/max_lines)`-th, and the last"
+    k = math.ceil(epochs / max_lines)
+    return sorted(set(range(k - 1, epochs, k)) | {epochs - 1})
+
+def _hms(t:float) -> str:
+    t = int(round(t)); return f"{t // 3600}:{t // 60 % 60:02d}:{t % 60:02d}" if t >= 3600 else f"{t // 60}:{t % 60:02d}"
+
+class LogLines(Callback):
+    "Progress as a few printed lines, no bar: a header, a line every few epochs, the best epoch at the end"
+    order = BestWeights.order + 1   # after Recorder (the epoch's losses and accuracy) and BestWeights (the best epoch)
+    def __init__(self, max_lines:int=10): self.max_lines, self.in_fit = max_lines, False
+    def before_fit(self): self.in_fit = False   # `Learner.validate` fires before_fit too, never before_train
+    def before_train(self):
+        if self.in_fit: return
+        self.in_fit, self.t0, self.at = True, time.perf_counter(), set(log_epochs(self.n_epoch, self.max_lines))
+        amp = any(type(c).__name__ in ('Bf16Autocast', 'MixedPrecision') for c in self.learn.cbs)
+        print(f"training {self.n_epoch} epochs, {len(self.dls.train)} batches of {self.dls.train.bs} per epoch, "
+              f"on {self.dls.device or 'cpu'}{', bf16 autocast' if amp else ''}", flush=True)
+    def after_epoch(self):
+        if not self.in_fit or self.epoch not in self.at: return
+        v = dict(zip(self.recorder.metric_names[1:], self.recorder.values[-1]))
+        el = time.perf_counter() - self.t0; left = el / (self.epoch + 1) * (self.n_epoch - self.epoch - 1)
+        w = len(str(self.n_epoch))
+        print(f"  epoch {self.epoch + 1:>{w}}/{self.n_epoch}  train loss {v['train_loss']:.4f}  valid loss {v['valid_loss']:.4f}  "
+              f"valid acc {100 * v['accuracy']:6.2f}%  {_hms(el)} elapsed, {_hms(left)} left", flush=True)
+    def after_fit(self):
+        if not self.in_fit: return
+        self.in_fit = False
+        bw = self.learn.cbs.filter(lambda c: isinstance(c, BestWeights))
+        best = f": best epoch {bw[0].best_epoch + 1}, valid acc {100 * float(bw[0].best):.2f}%" if bw and bw[0].best_epoch is not None else ''
+        print(f"  done in {_hms(time.perf_counter() - self.t0)}{best}", flush=True)
+
 
 # %% ../nbs/03_training.ipynb #d43eb6ac
 def _fresh(dls:DataLoaders) -> DataLoaders:
@@ -136,19 +211,23 @@ def train_model(model:nn.Module, dls:DataLoaders, # network and the loaders of `
                 milestones=(0.5, 0.75),    # fractions of the epochs after which the lr is divided by 10
                 cbs=None,                  # extra fastai callbacks
                 seed:int=0,                # seed of everything random in training
-                progress:bool=True,        # show fastai's progress bars and epoch table
+                progress=True,             # True: bars on a terminal/notebook, else a few lines (`LogLines`); 'bar', 'lines'; False: silent
                 channels_last:bool=True,   # train in the channels-last memory format (faster on CPU; same numbers up to rounding)
-                amp:bool=False,            # bf16 autocast, CUDA only (departs from the paper's float32)
+                amp:bool=False,            # bf16 autocast of the training forward pass (departs from the paper's float32)
                ) -> tuple[Learner, dict]:
     "Train with the paper's recipe; return the `Learner` (holding the best-epoch model) and its metrics"
     if len(dls.loaders) < 2: raise ValueError("dls needs at least a training and a validation loader (see sparsepriv.data.dataloaders).")
+    mode = progress_mode(progress)
     set_seed(seed)
     learn = make_learner(model, _fresh(dls), epochs=epochs, lr=lr, wd=wd, momentum=momentum, milestones=milestones, cbs=cbs,
                          channels_last=channels_last, amp=amp)
     t0 = time.perf_counter()
-    if progress: learn.fit(epochs)
-    else:
-        with learn.no_bar(), learn.no_logging(): learn.fit(epochs)
+    try:
+        if mode == 'bar': learn.fit(epochs)
+        else:
+            with learn.no_bar(), learn.no_logging(): learn.fit(epochs, cbs=[LogLines()] if mode == 'lines' else None)
+    finally:   # nothing of bf16 autocast outlives the fit, even one that raised
+        for cb in learn.cbs.filter(lambda c: isinstance(c, Bf16Autocast)): cb._exit()
     t_fit = time.perf_counter() - t0
     bw = learn.cbs.filter(lambda c: isinstance(c, BestWeights))[0]
     vals = learn.recorder.values

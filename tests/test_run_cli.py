@@ -80,7 +80,6 @@ def test_rerun_recomputes_nothing(smoke_run):
     (['--preset', 'smoke', '--eps', '-1'], 'eps (the noise scale of the sensitivity feature) must be a positive number'),
     (['--preset', 'smoke', '--momentum', '1'], 'momentum must be in [0, 1)'),
     (['--preset', 'smoke', '--milestones', '0.75', '0.5'], 'milestones are increasing fractions of the epochs'),
-    (['--preset', 'smoke', '--amp', '--device', 'cpu'], '--amp (bf16 autocast) is for CUDA'),
     (['--preset', 'smoke', '--size', '150', '--n_valid', '60'], 'need a population of at least 100 attacker points'),
     (['--preset', 'smoke', '--size', '20000'], 'use size <= 15000'),
 ])
