@@ -10,8 +10,9 @@ import numpy as np
 
 # %% auto #0
 __all__ = ['TABLE1_HPARAMS', 'MAX_IMP_ROUNDS', 'DENSE_PARAMS', 'CHAIN_RULES', 'ROUND_METHODS', 'CHAIN_METHODS', 'METHODS',
-           'BUTTERFLY_CONFIGS', 'MAX_REF', 'PRESETS', 'ROLES', 'ATTACK_METRICS', 'BASELINES', 'get_hparams', 'Config',
-           'parse_config', 'imp_configs', 'Preset', 'get_preset', 'ref_roles', 'ref_index', 'role_seed', 'job_key']
+           'BUTTERFLY_CONFIGS', 'MAX_REF', 'PROTOCOLS', 'PRESETS', 'ROLES', 'ATTACK_METRICS', 'BASELINES',
+           'get_hparams', 'Config', 'parse_config', 'imp_configs', 'Preset', 'get_preset', 'ref_roles', 'ref_index',
+           'role_seed', 'job_key']
 
 # %% ../nbs/06a_config.ipynb #660bcd24
 TABLE1_HPARAMS = {
@@ -126,6 +127,7 @@ def imp_configs(rounds:int, method:str='imp') -> tuple:
 
 # %% ../nbs/06a_config.ipynb #54bc003a
 MAX_REF = 998   # most extra reference networks: reference r of seed s trains with seed 1000·s + 2 + r, below seed s + 1's
+PROTOCOLS = ('paper', 'audit')   # the paper's target/shadow jobs; the audit game of 05c_audit
 
 @dataclass(frozen=True)
 class Preset:
@@ -151,6 +153,8 @@ class Preset:
     n_ref: int = 0            # likelihood-ratio attacks: reference networks trained per job besides the shadow network, each on a seeded random draw of the attacker's data (0: the shadow network alone)
     dp_delta: float = 1e-5    # DP-SGD configurations: δ of the (ε, δ) guarantee
     dp_clip: float = 1.0      # DP-SGD configurations: per-example gradient clipping norm
+    protocol: str = 'paper'   # 'paper': a target and a shadow network per (seed, configuration), the paper's attack; 'audit': n_networks networks per configuration on random halves of a pool, each attacked with the others as references
+    n_networks: int = 0       # audit protocol: networks per configuration, even, at least 4 (every pool point is IN for half of them); 0 under the paper's protocol
     device: str | None = None # cpu, cuda, cuda:1, ... (None: CUDA when available, else CPU)
     amp: bool = False         # bf16 autocast of the training forward pass and loss (CPU or CUDA; not the paper's float32); weights, masks, BN statistics, checkpoints and every attack stay float32
     description: str = ''     # what the preset is for
@@ -184,6 +188,21 @@ class Preset:
                 "use 0 for the shadow network alone, or the number of extra networks to train per job.")
         if not 0 < self.dp_delta < 1: bad(f"dp_delta must be in (0, 1), got {self.dp_delta}.")
         if not self.dp_clip > 0: bad(f"dp_clip must be positive, got {self.dp_clip}.")
+        self._check_protocol(bad)
+
+    def _check_protocol(self, bad):
+        "The protocol's own rules: `n_networks` belongs to the audit, `n_ref` and several seeds to the paper's protocol"
+        if self.protocol not in PROTOCOLS: bad(f"protocol must be 'paper' or 'audit', got {self.protocol!r}.")
+        M = self.n_networks
+        if not isinstance(M, (int, np.integer)) or isinstance(M, bool) or M < 0: bad(f"n_networks must be a non-negative integer, got {M!r}.")
+        if self.protocol == 'paper':
+            if M: bad(f"n_networks is for the audit protocol (got {M}): add --protocol audit, or leave n_networks at 0.")
+            return
+        if M < 4 or M % 2: bad(f"the audit protocol needs an even n_networks >= 4 (every pool point is IN for exactly half of them, and each "
+                               f"target keeps IN and OUT references), got {M}.")
+        if tuple(self.seeds) != (0,): bad(f"under the audit protocol the networks are numbered 0 .. n_networks - 1 (network m trains with seed 1000·m), "
+                                         f"so seeds has no use: leave seeds at 0 (got {self.seeds}).")
+        if self.n_ref: bad("n_ref is for the paper's protocol: under the audit protocol every network's references are the other n_networks - 1; leave n_ref at 0.")
 
     def replace(self, **kw) -> Preset:
         "A validated copy with some fields changed"
@@ -200,6 +219,10 @@ class Preset:
 
     @property
     def config_objs(self): return [Config.parse(c) for c in self.configs]
+    @property
+    def job_seeds(self) -> tuple:
+        "The first part of every job key: the study seeds (paper's protocol) or the network indices 0 .. n_networks - 1 (audit)"
+        return tuple(range(self.n_networks)) if self.protocol == 'audit' else tuple(self.seeds)
     def to_dict(self): return {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(self).items()}
 
 # %% ../nbs/06a_config.ipynb #cce89830
@@ -210,6 +233,10 @@ PRESETS = {
                     description='The whole pipeline on 200 training images per model, 1 epoch, 1 noise draw: 1 butterfly config, 2 IMP rounds '
                                 'and one of each control: a check that everything runs (a minute or two on 2 CPU cores). '
                                 'Its numbers mean nothing.'),
+    'smoke-audit': Preset('smoke-audit', size=240, n_valid=40, epochs=1, bs=64, augment=True, seeds=(0,),
+                          configs=('dense', 'bfly-S3-L2', 'imp-k1'), n_noise=1, eval_bs=512, protocol='audit', n_networks=8,
+                          description='The audit protocol at smoke size: 8 networks per configuration (dense, one butterfly, one IMP round), '
+                                      'each on 220 of a 440-image pool, 1 epoch: a check that the audit runs end to end. Its numbers mean nothing.'),
     'quick': Preset('quick', size=350, n_valid=50, epochs=60, bs=32, augment=False, seeds=(0,),
                     configs=('dense', 'bfly-S2-L2', 'bfly-S2-L3', 'imp-k1', 'imp-k2', 'imp-k3'), n_ref=0,
                     description='A 15-minute taste on real CIFAR-10, not an answer: 300 training images per network, no '

@@ -12,7 +12,7 @@ import torch
 import submitit
 from .data import load_cifar10
 from .config import Config, Preset, CHAIN_METHODS, job_key, get_preset
-from .jobs import run_job
+from .jobs import run_job, job_line, write_audit
 from .runfolder import (task_dir, write_json, read_json, DamagedFileError, flock, is_locked, now, job_done,
                                   write_results)
 
@@ -25,7 +25,7 @@ __all__ = ['HEARTBEAT_S', 'JOB_STATES', 'job_order', 'study_tasks', 'TaskBusyErr
 def job_order(preset:Preset) -> list:
     "(seed, config key) pairs in run order: per seed, the chain (dense, then its rounds ascending), then the others"
     rank = lambda c: (0, CHAIN_METHODS.index(c.method), c.k) if c.chain else (1, 0, 0)
-    return [(s, c.key) for s in preset.seeds for c in sorted(preset.config_objs, key=rank)]
+    return [(s, c.key) for s in preset.job_seeds for c in sorted(preset.config_objs, key=rank)]
 
 def study_tasks(preset:Preset) -> dict:
     "The jobs of `preset` grouped into tasks that may run concurrently: `{name: [(seed, config), ...]}`"
@@ -104,8 +104,8 @@ def run_task(out, preset:Preset, name:str, # the task's name, from `study_tasks`
                 rows.append(row)
                 if done: continue
                 write_results(out, preset)
-                print(f"  {job_key(seed, cfg)}: test acc {row['target_test_acc']:.1f}%, attack {row['attack_acc']:.1f}%, "
-                      f"defense {row['defense']:.1f}, nonzero {row['nonzero_pct']:.1f}% ({time.perf_counter()-t0:.0f} s)", flush=True)
+                if preset.protocol == 'audit': write_audit(out, preset)   # attacks each configuration once its M networks are done
+                print(f"  {job_key(seed, cfg)}: {job_line(row)} ({time.perf_counter()-t0:.0f} s)", flush=True)
         except BaseException as e:
             if isinstance(e, SystemExit) and _REQUEUING.is_set(): st.update(state='requeued', ended=now())  # submitit requeues it
             else: st.update(state='failed', ended=now(), error=f"{type(e).__name__}: {e}".strip()[:500], traceback=traceback.format_exc())

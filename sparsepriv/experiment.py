@@ -12,20 +12,22 @@ import torch
 from fastcore.docments import docments
 from fastcore.script import call_parse
 from fastprogress.fastprogress import progress_bar
+from .data import load_cifar10, DataNotFoundError, DataFormatError, DATA_ENV   # first: it silences fastai's torch.jit warning
 from .train import show_bars
-from .data import load_cifar10, DataNotFoundError, DataFormatError, DATA_ENV
 from .config import Config, Preset, PRESETS, get_preset, job_key, imp_configs
-from .jobs import run_job
+from .jobs import run_job, write_audit
+from .audit import AUDIT_LABELS
 from .runfolder import write_json, read_json, DamagedFileError, write_results, versions, redo as redo_jobs, damaged_files, job_done
 from .executors import (job_order, study_tasks, run_task, task_state, study_status, run_processes, run_slurm, slurm_executor,
                                   check_workers, TaskBusyError, TasksFailedError, JOB_STATES)
 
 # %% auto #0
-__all__ = ['SPLIT_RULE', 'EXECUTORS', 'prepare_out', 'run_study', 'informativeness', 'add_options', 'run_cli', 'status_cli']
+__all__ = ['SPLIT_RULE', 'EXECUTORS', 'prepare_out', 'run_study', 'informativeness', 'audit_summary', 'add_options', 'run_cli',
+           'status_cli']
 
 # %% ../nbs/06d_experiment.ipynb #a64aeb5d
 SPLIT_RULE = 'fixed: one split from split_seed for every seed'   # recorded in run.json; a folder with another rule is refused
-_ADDED_FIELDS = {'n_ref': 0}   # preset fields added after run folders were made, with the value that reproduces what such a run did
+_ADDED_FIELDS = {'n_ref': 0, 'protocol': 'paper', 'n_networks': 0}   # preset fields added after run folders were made, with the value that reproduces what such a run did
 
 def _check_old_run(out:Path, cur:dict) -> dict|None:
     "The recorded preset of the run in `out` (None if there is none), after checking it can be resumed with `cur`"
@@ -79,7 +81,7 @@ def run_study(preset:Preset, out, # what to run, and the run folder (created; a 
               resubmit:bool=False,     # slurm: submit again tasks that look queued (where squeue cannot be asked)
               redo:list[str]=(),       # job keys to run again: their networks and everything trained from them are set aside (renamed *.redo)
              ) -> pd.DataFrame:
-    "Run (or resume) every job of `preset` into `out` with `executor`; returns the results table so far"
+    "Run (or resume) every job of `preset` into `out` with `executor`; returns the results table so far (the audit table under the audit protocol)"
     if executor not in EXECUTORS: raise ValueError(f"Unknown executor {executor!r}: choose one of {', '.join(EXECUTORS)}.")
     if executor == 'processes' and not gpus and str(device or preset.device or 'cuda') != 'cpu' and torch.cuda.is_available():
         gpus = tuple(range(torch.cuda.device_count()))   # each worker sees only the GPUs it is given: by default, all of them
@@ -104,6 +106,7 @@ def run_study(preset:Preset, out, # what to run, and the run folder (created; a 
                                retries=retries, data_path=data_path, device=device)
     else: failed = run_slurm(out, preset, todo, slurm, data_path=data_path, device=device, threads=threads, wait=wait, resubmit=resubmit)
     df = write_results(out, preset)
+    if preset.protocol == 'audit': df = write_audit(out, preset)   # its table: one row per (configuration, target network)
     if failed:
         raise TasksFailedError(f"{len(failed)} task(s) failed:\n" + "\n".join(f"  {m}" for m in failed.values()) +
                                f"\nFinished jobs are kept: fix the cause and rerun the same command to run only what is missing"
@@ -123,6 +126,15 @@ def informativeness(df:pd.DataFrame, n_members:int) -> str:
                "train longer or on fewer images (more overfitting)")
     return (f"Dense network: train {d.target_train_acc.mean():.1f}%, test {d.target_test_acc.mean():.1f}% (gap {gap:.1f} points); "
             f"attack accuracy {acc:.1f}% (chance 50 ± {2*se:.1f} at 2 s.e. for {n_members}+{n_members} points): {verdict}.")
+
+# %% ../nbs/06d_experiment.ipynb #46021beb
+def audit_summary(df:pd.DataFrame) -> str:
+    "A printed summary of an audit table: per configuration, mean accuracies and the online attacks' AUC and TPR at 1 % FPR over its target networks"
+    if not len(df): return "No configuration has all its networks yet: no audit table."
+    att = lambda d, a: f"{AUDIT_LABELS[a]} AUC {d[f'{a}_auc'].mean():.3f}, TPR at 1 % FPR {d[f'{a}_tpr_1'].mean():.1f}%"
+    return "\n".join(f"{c} ({len(d)} targets): train {d.target_train_acc.mean():.1f}%, test {d.target_test_acc.mean():.1f}%; "
+                     + "; ".join(att(d, a) for a in ('lira_online', 'rmia_online')) for c, d in df.groupby('config', sort=False))
+
 
 # %% ../nbs/06d_experiment.ipynb #e02ae4b2
 def _arg_type(hint):
@@ -229,10 +241,12 @@ def run_cli(argv=None):
         print(f"sparsepriv_run: error: {e}", file=sys.stderr); sys.exit(2)
     except (TasksFailedError, TaskBusyError) as e:
         print(f"sparsepriv_run: {e}", file=sys.stderr); sys.exit(1)
+    table = 'audit.csv' if preset.protocol == 'audit' else 'results.csv'
     if a.executor == 'slurm' and not a.wait:
-        print(f"{len(df)} rows finished so far in {Path(a.out)/'results.csv'}"); return
-    print(f"done in {time.perf_counter()-t0:.0f} s: {len(df)} rows in {Path(a.out)/'results.csv'}")
-    if len(df): print(informativeness(df, preset.size - preset.n_valid))
+        print(f"{len(df)} rows finished so far in {Path(a.out)/table}"); return
+    print(f"done in {time.perf_counter()-t0:.0f} s: {len(df)} rows in {Path(a.out)/table}")
+    if preset.protocol == 'audit': print(audit_summary(df))
+    elif len(df): print(informativeness(df, preset.size - preset.n_valid))
     print(f"next: sparsepriv_report {a.out}")
 
 # %% ../nbs/06d_experiment.ipynb #702acb31

@@ -14,6 +14,7 @@ from matplotlib.cm import ScalarMappable
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter
 from sklearn.metrics import roc_curve
+from .audit import ATTACKS as AUDIT_ATTACKS, AUDIT_LABELS, plot_audit_roc, score_matrix
 from .config import METHODS, job_key
 from .results import *
 from .stats import *
@@ -21,7 +22,7 @@ from .tradeoff import *
 
 # %% auto #0
 __all__ = ['SPARSITY_PANELS', 'plot_figure1', 'plot_figure1_attacks', 'plot_metric', 'plot_vs_sparsity', 'plot_roc', 'Explorer',
-           'explore']
+           'explore', 'plot_audit_figure1', 'plot_audit_rocs']
 
 # %% ../nbs/07c_figures.ipynb #8264fe22
 _MARKERS = {'dense': ('D', 110), 'butterfly': ('o', 55), 'imp': ('*', 150),
@@ -255,3 +256,34 @@ def explore(df:pd.DataFrame, # a results table (`load_results`)
            ) -> Explorer:
     "Pick metric, methods and seeds interactively; shows a static image where widgets cannot display"
     return Explorer(df, y=y, x=x)
+
+# %% ../nbs/07c_figures.ipynb #a0d19001
+def plot_audit_figure1(summary:pd.DataFrame, # an `audit_summary_table` (report)
+                       attacks=AUDIT_ATTACKS, metrics=('tpr_1', 'defense'), title:str=None):
+    "Test accuracy against each attack's TPR at 1 % FPR and defense, per configuration, mean ± s.e. over the audit's targets; returns the figure"
+    fig = _Fig(figsize=(2.9 * len(attacks), 2.8 * len(metrics) + 0.6), layout='constrained')
+    axs = fig.subplots(len(metrics), len(attacks), squeeze=False, sharey=True)
+    for i, m in enumerate(metrics):
+        for j, a in enumerate(attacks):
+            ax = axs[i, j]
+            for _, r in summary.iterrows():
+                x, y = r[f'{a}_{m}_mean'], r.target_test_acc_mean
+                mk, sz = _MARKERS.get(r.method, ('o', 55))
+                ax.errorbar(x, y, xerr=r[f'{a}_{m}_se'], yerr=r.target_test_acc_se, fmt='none', ecolor='grey', lw=.8, zorder=2)
+                ax.scatter(x, y, marker=mk, s=sz, color=_COLORS.get(r.method, 'grey'), edgecolor='black', zorder=3)
+                ax.annotate(r.config, (x, y), fontsize=6, xytext=(3, 3), textcoords='offset points')
+            ax.set_xlabel(f"{AUDIT_LABELS[a]}: " + ('TPR at 1 % FPR (%)' if m == 'tpr_1' else metric_label(m)), fontsize=8)
+            ax.tick_params(labelsize=7)
+            if j == 0: ax.set_ylabel('test accuracy (%)', fontsize=8)
+    fig.legend(handles=_handles(summary.method), loc='outside lower center', ncol=len(set(summary.method)), fontsize=7)
+    if title: fig.suptitle(title, fontsize=10)
+    return fig
+
+def plot_audit_rocs(scores:dict, # {config: (attack name -> (M, n) scores, (M, n) membership)}
+                    title:str=None):
+    "Per configuration, the log-log ROC curves of every attack with all targets pooled; returns the figure"
+    fig = _Fig(figsize=(4.6 * len(scores), 4.4), layout='constrained')
+    for ax, (c, (sc, member)) in zip(np.atleast_1d(fig.subplots(1, len(scores), squeeze=False))[0], scores.items()):
+        plot_audit_roc(sc, member, ax=ax, title=f'{c} ({len(member)} targets)')
+    if title: fig.suptitle(title, fontsize=10)
+    return fig

@@ -4,9 +4,10 @@
 
 # %% ../nbs/06b_jobs.ipynb #87aba2d7
 from __future__ import annotations
-import math, time, dataclasses
+import math, time, dataclasses, fcntl
 from pathlib import Path
 import numpy as np
+import pandas as pd
 import torch
 from .data import make_splits, Splits, dataloaders, normalize
 from .models import resnet20, count_nonzero, count_params, width_for_params
@@ -15,12 +16,14 @@ from .train import train_model
 from .pruning import run_imp, load_round, save_model, load_model
 from .attack import run_attack, flat_metrics
 from .likelihood import model_signals, likelihood_attacks, reference_split
+from .audit import membership_matrix, audit_table, save_signals
 from .config import Config, Preset, ROLES, CHAIN_RULES, ATTACK_METRICS, get_hparams, role_seed, ref_roles, ref_index, get_preset
 from .runfolder import (split_file, job_dir, network_dir, chain_dir, round_dir, finished_rounds, write_json, save_npz, mark_done,
-                                  read_json, DamagedFileError, set_aside, network_ok)
+                                  read_json, DamagedFileError, set_aside, network_ok, audit_dir, flock, atomic_write_text)
 
 # %% auto #0
-__all__ = ['METRIC_KEYS', 'get_splits', 'make_model', 'check_chain', 'train_role', 'likelihood_stage', 'run_job']
+__all__ = ['METRIC_KEYS', 'get_splits', 'make_model', 'check_chain', 'train_role', 'likelihood_stage', 'run_job', 'audit_pool',
+           'audit_splits', 'audit_membership', 'run_audit_job', 'write_audit', 'job_line']
 
 # %% ../nbs/06b_jobs.ipynb #f515a0cd
 def get_splits(out, preset:Preset, n:int=60000) -> Splits:
@@ -141,6 +144,7 @@ METRIC_KEYS = ('train_acc', 'valid_acc', 'test_acc', 'best_epoch')
 
 def run_job(out, preset:Preset, seed:int, config, data, device=None, progress=True) -> dict:
     "Train target and shadow (and `preset.n_ref` extra references) for `config`, attack, write the row; skipped (row returned) if done"
+    if preset.protocol == 'audit': return run_audit_job(out, preset, seed, config, data, device, progress)   # `seed` is then the network index
     config = Config.parse(str(config)); out = Path(out)
     jd = job_dir(out, seed, config)
     if (jd/'row.json').exists():
@@ -174,3 +178,107 @@ def run_job(out, preset:Preset, seed:int, config, data, device=None, progress=Tr
     row['wall_s'], row['threads'] = time.perf_counter() - t0, torch.get_num_threads()
     write_json(jd/'row.json', row)
     return row
+
+# %% ../nbs/06b_jobs.ipynb #a0d17001
+def audit_pool(splits:Splits) -> np.ndarray:
+    "The audit's pool of candidate points: `target_train` ∪ `target_test` of the study's split (dataset indices, in that order)"
+    return np.concatenate([splits.target_train, splits.target_test]).astype(np.int64)
+
+def audit_splits(splits:Splits, pool, member_row) -> Splits:
+    "The splits of one audit network: `target_train` its IN half of the pool, `target_test` its OUT half, `target_valid` unchanged (outside the pool)"
+    member_row = np.asarray(member_row, bool)
+    return dataclasses.replace(splits, target_train=pool[member_row], target_test=pool[~member_row])
+
+# %% ../nbs/06b_jobs.ipynb #a0d17002
+def audit_membership(out, preset:Preset, splits:Splits) -> tuple[np.ndarray, np.ndarray]:
+    "`(pool, member)`: the pool and its (M, N) membership matrix from `preset.split_seed`, saved once in `OUT/audit/membership.npz` and checked on every call"
+    pool = audit_pool(splits)
+    member = membership_matrix(len(pool), preset.n_networks, seed=preset.split_seed)
+    f = audit_dir(out)/'membership.npz'
+    if not f.exists():
+        save_npz(f, pool=pool, member=member, seed=np.int64(preset.split_seed)); return pool, member
+    try:
+        with np.load(f) as z: old_pool, old_member = z['pool'], z['member']
+    except Exception as e:   # a pure function of the split seed and M: safe to make again
+        print(f"  {f} is unreadable ({type(e).__name__}); made again from split_seed {preset.split_seed} (the old file: {set_aside(f).name})", flush=True)
+        return audit_membership(out, preset, splits)
+    if not (np.array_equal(old_pool, pool) and np.array_equal(old_member, member)):
+        raise ValueError(f"{f} holds another pool or membership matrix than split_seed {preset.split_seed} and n_networks {preset.n_networks} give: "
+                         "this run's networks were trained on other halves; use another --out.")
+    return pool, member
+
+# %% ../nbs/06b_jobs.ipynb #a0d17005
+def run_audit_job(out, preset:Preset, m:int, config, data, device=None, progress=True) -> dict:
+    "Audit network m of `config`: train it on its IN half of the pool, save φ of every pool point, write its row; skipped (row returned) if done"
+    config = Config.parse(str(config)); out = Path(out)
+    jd = job_dir(out, m, config)
+    if (jd/'row.json').exists():
+        try: return read_json(jd/'row.json', 'result row')
+        except DamagedFileError:   # derived from the job's network, which is loaded, not retrained
+            print(f"  {jd/'row.json'} is unreadable; network {m}'s signals are computed again (the old file: {set_aside(jd/'row.json').name})", flush=True)
+    t0 = time.perf_counter()
+    device = torch.device(device or preset.device or ('cuda' if torch.cuda.is_available() else 'cpu'))
+    x, y = data
+    splits = get_splits(out, preset, n=len(x))
+    pool, member = audit_membership(out, preset, splits)
+    model, mt = train_role(out, preset, config, m, 'target', data, audit_splits(splits, pool, member[m]), device, progress)
+    phi = model_signals(model, x, y, pool, prep=normalize, n_aug=preset.n_aug, bs=preset.eval_bs, device=device)
+    save_npz(jd/'signals.npz', phi=phi, pool=pool)
+    row = dict(network=int(m), config=config.key, method=config.method, S=config.S, L=config.L, k=config.k)
+    row.update({f'target_{k}': mt[k] for k in METRIC_KEYS})
+    if config.method == 'dp': row.update(dp_eps=mt.get('eps'), dp_delta=mt.get('delta'), dp_noise=mt.get('noise_multiplier'))
+    if config.method == 'small': row['width'] = width_for_params(config.pct)
+    row['nonzero'] = int(count_nonzero(model)); row['nonzero_pct'] = 100 * row['nonzero'] / count_params(resnet20())
+    row['wall_s'], row['threads'] = time.perf_counter() - t0, torch.get_num_threads()
+    write_json(jd/'row.json', row)
+    return row
+
+# %% ../nbs/06b_jobs.ipynb #a0d17007
+def _config_signals(out, M:int, config:str):
+    "(rows, phi (M, N)) of `config`'s audit networks if all M are done, else None; a damaged signals file is set aside with its row"
+    rows, phi = [], []
+    for m in range(M):
+        jd = job_dir(out, m, config)
+        try: r = read_json(jd/'row.json', 'result row', missing=None)
+        except DamagedFileError: return None   # `run_audit_job` sets it aside and recomputes it
+        if r is None: return None
+        try:
+            with np.load(jd/'signals.npz') as z: phi.append(z['phi'])
+        except Exception as e:
+            print(f"  {jd/'signals.npz'} is unreadable ({type(e).__name__}); network {m}'s signals are computed again by the next run "
+                  f"(set aside: {set_aside(jd/'signals.npz').name}, {set_aside(jd/'row.json').name})", flush=True)
+            return None
+        rows.append(r)
+    return rows, np.stack(phi)
+
+# %% ../nbs/06b_jobs.ipynb #a0d17008
+def write_audit(out, preset:Preset) -> pd.DataFrame:
+    "Attack every configuration whose M networks are done, each network in turn the target; writes `OUT/audit/{config}.npz` and `.csv` and `OUT/audit.csv`"
+    out, M, tables = Path(out), preset.n_networks, []
+    with open(out/'.results.lock', 'a') as lock:
+        flock(lock, fcntl.LOCK_EX, out/'.results.lock')   # one writer at a time, as for the results table
+        for c in [c.key for c in preset.config_objs]:
+            if (got := _config_signals(out, M, c)) is None: continue
+            rows, phi = got
+            with np.load(audit_dir(out)/'membership.npz') as z: pool, member = z['pool'], z['member']
+            fs, fc = audit_dir(out)/f'{c}.npz', audit_dir(out)/f'{c}.csv'
+            try:   # attacked before with these very signals: read back
+                with np.load(fs) as z: tab = pd.read_csv(fc) if np.array_equal(z['phi'], phi) else None
+            except Exception: tab = None
+            if tab is None:
+                save_signals(fs, phi, member, pool, seed=np.int64(preset.split_seed))
+                met = audit_table(phi, member).rename(columns={'target': 'network'})
+                atomic_write_text(fc, pd.DataFrame(rows).merge(met, on='network', validate='one_to_one').to_csv(index=False))
+                tab = pd.read_csv(fc)   # as a later call reads it back: the same table either way
+            tables.append(tab)
+        df = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=['network', 'config'])   # none complete yet: a header
+        atomic_write_text(out/'audit.csv', df.to_csv(index=False))
+    return df
+
+# %% ../nbs/06b_jobs.ipynb #a0d17100
+def job_line(row:dict) -> str:
+    "One line on a finished job for the log: a paper job's accuracy, attack and defense; an audit network's accuracies"
+    nz = f"nonzero {row['nonzero_pct']:.1f}%"
+    if 'network' in row: return f"train acc {row['target_train_acc']:.1f}%, test acc (its OUT half) {row['target_test_acc']:.1f}%, {nz}"
+    return f"test acc {row['target_test_acc']:.1f}%, attack {row['attack_acc']:.1f}%, defense {row['defense']:.1f}, {nz}"
+

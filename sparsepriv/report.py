@@ -15,9 +15,10 @@ from .results import *
 from .stats import *
 from .tradeoff import *
 from .figures import *
+from .audit import ATTACKS as AUDIT_ATTACKS, AUDIT_LABELS, score_matrix
 
 # %% auto #0
-__all__ = ['make_report', 'publish_run', 'rescore_run', 'report_cli']
+__all__ = ['make_report', 'publish_run', 'rescore_run', 'report_cli', 'make_audit_report']
 
 # %% ../nbs/07d_report.ipynb #57b3150c
 def _check_range(nz_range):
@@ -169,6 +170,11 @@ def report_cli(run_dir:str,              # RUN_DIR: the folder given to `sparsep
         ba = ATTACKS if boot_attacks == 'all' else tuple(boot_attacks.split(',') if isinstance(boot_attacks, str) else boot_attacks)
         bad = [x for x in ba if x not in ATTACKS]
         if bad: raise ValueError(f"--boot_attacks: unknown attack(s) {bad}; choose from {', '.join(ATTACKS)} or 'all'.")
+        if (Path(run_dir)/'audit.csv').exists() or _run_info(Path(run_dir)).get('protocol') == 'audit':   # a run of the audit protocol: its own report
+            rep = make_audit_report(run_dir, out, n_boot=boot)
+            _show('audit: mean ± s.e. over the target networks', rep['summary'].set_index('config'))
+            if len(rep['paired']): _show('paired differences from dense over the networks', rep['paired'].set_index(['config', 'attack', 'metric']))
+            print('\nwrote:'); print(*(f'  {x}' for v in rep['paths'].values() for x in (v if isinstance(v, list) else [v])), sep='\n'); return
         rep = make_report(run_dir, out, range, boot, ba)
     except (FileNotFoundError, ResultsError, ValueError, PermissionError) as e:
         print(f"sparsepriv_report: error: {e}", file=sys.stderr); sys.exit(2)
@@ -208,3 +214,51 @@ def report_cli(run_dir:str,              # RUN_DIR: the folder given to `sparsep
     for l in t['conclusions']: print(f'- {l}')
     print('\nwrote:')
     for v in rep['paths'].values(): print(*(f'  {x}' for x in (v if isinstance(v, list) else [v])), sep='\n')
+
+# %% ../nbs/07d_report.ipynb #a0d20001
+def _audit_md(summary, paired, preset) -> str:
+    "audit.md: the summary and the paired table in Markdown, with the threat model"
+    f = lambda v, d: '–' if not np.isfinite(v) else f'{v:.{d}f}'
+    head = ['config', 'targets', 'nonzero %', 'train %', 'test %'] + [f'{AUDIT_LABELS[a]} AUC / TPR@1%' for a in AUDIT_ATTACKS]
+    lines = [f"# Audit{f' ({preset})' if preset else ''}: every network a target, the other networks its references", "",
+             "Threat model: the attacker knows the pool and can train networks like the target on any part of it (the LiRA/RMIA game); "
+             "it does not know which half the target trained on. Mean ± standard error over the target networks.", "",
+             '| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)]
+    for _, r in summary.iterrows():
+        cells = [r.config, str(r.n), f(r.nonzero_pct_mean, 1), f(r.target_train_acc_mean, 1), f"{f(r.target_test_acc_mean, 1)} ± {f(r.target_test_acc_se, 1)}"]
+        cells += [f"{f(r[f'{a}_auc_mean'], 3)} ± {f(r[f'{a}_auc_se'], 3)} / {f(r[f'{a}_tpr_1_mean'], 1)} ± {f(r[f'{a}_tpr_1_se'], 1)}" for a in AUDIT_ATTACKS]
+        lines.append('| ' + ' | '.join(cells) + ' |')
+    if len(paired):
+        lines += ["", f"Paired differences from dense over the networks (configuration − dense): mean ± s.e., 95 % bootstrap interval, paired t-test p, "
+                  f"Holm's p over all {len(paired)} tests of this table.", "", '| config | attack | metric | difference | 95 % interval | p | Holm p | networks |', '|---|---|---|---|---|---|---|---|']
+        for _, r in paired.iterrows():
+            d = 3 if r.metric == 'auc' else 2
+            lines.append(f"| {r.config} | {AUDIT_LABELS[r.attack]} | {r.metric} | {f(r['diff'], d)} ± {f(r.se, d)} | [{f(r.lo, d)}, {f(r.hi, d)}] | {f(r.p, 3)} | {f(r.p_holm, 3)} | {r.n} |")
+    return '\n'.join(lines) + '\n'
+
+# %% ../nbs/07d_report.ipynb #a0d20002
+def make_audit_report(run_dir,        # run folder of `sparsepriv_run` under the audit protocol (or its published copy)
+                      out_dir=None,   # where to write; default: `RUN_DIR/report`
+                      n_boot:int=2000,# bootstrap resamples of the networks in the paired table
+                     ) -> dict:
+    "Write the audit's summary and paired tables, `audit.md` and its figures (PNG + PDF), atomically and reproducibly; return paths and tables"
+    base = Path(run_dir).expanduser()
+    if not (base/'audit.csv').exists(): raise FileNotFoundError(f"No audit.csv in {base}: is it a run of the audit protocol (--protocol audit) that has finished a configuration?")
+    adf = pd.read_csv(base/'audit.csv')
+    if not len(adf): raise ValueError(f"{base/'audit.csv'} has no rows yet: no configuration has all its networks; rerun sparsepriv_run to finish them.")
+    out = Path(out_dir).expanduser() if out_dir else base/'report'
+    try: out.mkdir(parents=True, exist_ok=True)
+    except OSError as e: raise PermissionError(f"Cannot create the report folder {out} ({e.strerror}): pass another with --out.") from None
+    preset = _run_info(base).get('name')
+    summary, paired = audit_summary_table(adf), audit_paired_table(adf, n_boot=n_boot)
+    sig = {c: np.load(base/'audit'/f'{c}.npz') for c in summary.config}
+    scores = {c: (score_matrix(z['phi'], z['member']), z['member']) for c, z in sig.items()}
+    tag = f' ({preset} preset)' if preset else ''
+    figs = dict(audit_figure1=plot_audit_figure1(summary, title=f'Audit{tag}: test accuracy against leakage, mean ± s.e. over the targets'),
+                audit_roc=plot_audit_rocs(scores, title=f'Audit{tag}: ROC, all targets pooled'))
+    paths = dict(audit_summary=out/'audit_summary.csv', audit_paired=out/'audit_paired.csv', audit_md=out/'audit.md',
+                 **{k: [out/f'{k}.png', out/f'{k}.pdf'] for k in figs})
+    for k, t in (('audit_summary', summary), ('audit_paired', paired)): atomic_write(paths[k], lambda tmp: t.to_csv(tmp, index=False))
+    for k, fig in figs.items(): _save_fig(fig, paths[k])
+    atomic_write(paths['audit_md'], lambda t: Path(t).write_text(_audit_md(summary, paired, preset)))
+    return dict(paths=paths, summary=summary, paired=paired)

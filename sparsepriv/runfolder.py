@@ -11,10 +11,11 @@ import pandas as pd
 from .config import Config, Preset, ROLES, ROUND_METHODS, job_key
 
 # %% auto #0
-__all__ = ['SET_ASIDE_REASONS', 'split_file', 'job_dir', 'network_dir', 'chain_dir', 'task_dir', 'round_dir', 'round_index',
-           'finished_rounds', 'atomic_write', 'atomic_write_text', 'save_npz', 'jsonable', 'write_json', 'now',
-           'mark_done', 'DamagedFileError', 'read_json', 'load_checkpoint', 'set_aside', 'is_aside', 'checkpoint_ok',
-           'network_ok', 'job_done', 'damaged_files', 'redo', 'flock', 'is_locked', 'versions', 'write_results']
+__all__ = ['SET_ASIDE_REASONS', 'split_file', 'job_dir', 'network_dir', 'chain_dir', 'audit_dir', 'task_dir', 'round_dir',
+           'round_index', 'finished_rounds', 'atomic_write', 'atomic_write_text', 'save_npz', 'jsonable', 'write_json',
+           'now', 'mark_done', 'DamagedFileError', 'read_json', 'load_checkpoint', 'set_aside', 'is_aside',
+           'checkpoint_ok', 'network_ok', 'job_done', 'damaged_files', 'redo', 'flock', 'is_locked', 'versions',
+           'write_results']
 
 # %% ../nbs/06a_runfolder.ipynb #20b54de4
 def split_file(out, split_seed:int) -> Path:
@@ -33,6 +34,10 @@ def chain_dir(out, seed:int, method:str, role:str) -> Path:
     "The folder of a seed's chain of rounds (`imp`, `retrain` or `rimp`) for one role: `OUT/models/s{seed}/{method}/{role}`"
     if method not in ROUND_METHODS: raise ValueError(f"method must be one of {', '.join(ROUND_METHODS)} (a chain of rounds), got {method!r}.")
     return Path(out)/'models'/f's{int(seed)}'/method/role
+
+def audit_dir(out) -> Path:
+    "The audit protocol's folder `OUT/audit`: its membership matrix and, per configuration, the signals and the audit table"
+    return Path(out)/'audit'
 
 def task_dir(out, name:str) -> Path:
     "The folder of task `name` (its lock, heartbeat and state): `OUT/tasks/{name}`"
@@ -234,7 +239,8 @@ def write_results(out, preset:Preset) -> pd.DataFrame:
             try: rows.append(read_json(f, 'result row'))
             except DamagedFileError as e: print(f"  left out of the table: {e} (a rerun recomputes it)", flush=True)
         df = pd.DataFrame(rows)
-        if len(df): df = df.sort_values(['seed', 'method', 'S', 'L', 'k'], na_position='first').reset_index(drop=True)
+        keys = [k for k in ('seed', 'network', 'method', 'S', 'L', 'k') if k in df]   # a paper job's seed, an audit job's network
+        if len(df): df = df.sort_values(keys, na_position='first').reset_index(drop=True)
         atomic_write_text(out/'results.csv', df.to_csv(index=False))
         write_json(out/'results.json', dict(preset=preset.to_dict(), versions=versions(), rows=rows), indent=1)
     return df

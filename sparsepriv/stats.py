@@ -9,14 +9,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from scipy import stats
+from .audit import ATTACKS as AUDIT_ATTACKS, paired_over_networks
 from .config import ATTACK_METRICS, parse_config, job_key
 from .results import *
 
 # %% auto #0
-__all__ = ['FAMILY_ATTACKS', 'SUMMARY_COLUMNS', 'BOOT_COLUMNS', 'CONTROL_COLUMNS', 'holm', 'significance', 'paired_diff',
-           'paired_metrics', 'family_metrics', 'summarize', 'holm_family', 'format_summary', 'paired_text',
-           'format_paired', 'auc_bootstrap', 'job_scores', 'bootstrap_aucs', 'bootstrap_summary', 'synthetic_scores',
-           'attack_table', 'format_attacks', 'control_table', 'control_pairs', 'format_control_pairs']
+__all__ = ['FAMILY_ATTACKS', 'SUMMARY_COLUMNS', 'BOOT_COLUMNS', 'CONTROL_COLUMNS', 'AUDIT_METRICS', 'AUDIT_TRAIN', 'holm',
+           'significance', 'paired_diff', 'paired_metrics', 'family_metrics', 'summarize', 'holm_family',
+           'format_summary', 'paired_text', 'format_paired', 'auc_bootstrap', 'job_scores', 'bootstrap_aucs',
+           'bootstrap_summary', 'synthetic_scores', 'attack_table', 'format_attacks', 'control_table', 'control_pairs',
+           'format_control_pairs', 'audit_summary_table', 'audit_paired_table']
 
 # %% ../nbs/07b_stats.ipynb #2b3a0348
 FAMILY_ATTACKS = ('paper', 'lira', 'rmia')   # attacks whose defense and AUC tests form the corrected family (with test accuracy)
@@ -328,3 +330,27 @@ def format_control_pairs(pairs:pd.DataFrame, # a `control_pairs` table
     w = w[order].rename(columns=lambda m: 'Δ test acc' if m == 'target_test_acc' else f"Δ defense, {name[m]}")
     w.columns.name = None
     return w.reindex(list(dict.fromkeys(zip(pairs.config, pairs.control))))
+
+# %% ../nbs/07b_stats.ipynb #a0d18001
+AUDIT_METRICS = ('auc', 'tpr_0.1', 'tpr_1', 'defense')   # the audit's metrics of every attack, in the tables
+AUDIT_TRAIN = ('nonzero_pct', 'target_train_acc', 'target_test_acc', 'target_best_epoch')
+
+def audit_summary_table(adf:pd.DataFrame) -> pd.DataFrame:
+    "Per configuration of an audit table: targets `n`, and `{metric}_mean` / `{metric}_se` over the targets of the training and attack metrics"
+    cols = [c for c in AUDIT_TRAIN if c in adf] + [f'{a}_{m}' for a in AUDIT_ATTACKS for m in AUDIT_METRICS if f'{a}_{m}' in adf]
+    rows = []
+    for c in config_order(adf.config.unique()):
+        d = adf[adf.config == c]; r = dict(config=c, method=d.method.iloc[0], n=len(d))
+        for k in cols: r[f'{k}_mean'], r[f'{k}_se'] = float(d[k].mean()), (float(d[k].std(ddof=1) / np.sqrt(len(d))) if len(d) > 1 else np.nan)
+        rows.append(r)
+    return pd.DataFrame(rows)
+
+def audit_paired_table(adf:pd.DataFrame, base:str='dense', metrics=('auc', 'tpr_1', 'defense'), n_boot:int=2000) -> pd.DataFrame:
+    "Every configuration of an audit table against `base`, paired by network, for every attack and metric; `p_holm` over the whole table"
+    if base not in set(adf.config): return pd.DataFrame()
+    tab = lambda c: adf[adf.config == c].rename(columns={'network': 'target'})
+    rows = [dict(config=c, attack=a, metric=m, **paired_over_networks(tab(base), tab(c), f'{a}_{m}', n_boot=n_boot))
+            for c in config_order(adf.config.unique()) if c != base for a in AUDIT_ATTACKS for m in metrics if f'{a}_{m}' in adf]
+    df = pd.DataFrame(rows)
+    if len(df): df['p_holm'] = holm(df.p.to_numpy())
+    return df

@@ -85,7 +85,7 @@ def stamps(out, pattern:str) -> dict:
 def results_table(out):
     "The run's `results.csv` without `wall_s`"
     import pandas as pd
-    return pd.read_csv(Path(out)/'results.csv').drop(columns='wall_s')
+    return pd.read_csv(Path(out)/'results.csv', dtype={'attack_hidden': str}).drop(columns='wall_s')   # hidden sizes are a label ('64-32'), never a number
 
 def networks(out) -> set:
     "Folders (relative to `out`) of the finished networks of a run folder: those under `models/` with a `done` marker, set-aside ones excepted"
