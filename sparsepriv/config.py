@@ -154,6 +154,7 @@ class Preset:
     dp_delta: float = 1e-5    # DP-SGD configurations: δ of the (ε, δ) guarantee
     dp_clip: float = 1.0      # DP-SGD configurations: per-example gradient clipping norm
     protocol: str = 'paper'   # 'paper': a target and a shadow network per (seed, configuration), the paper's attack; 'audit': n_networks networks per configuration on random halves of a pool, each attacked with the others as references
+    signal_every: int = 0     # audit protocol: also record φ of the pool every this many epochs of each training, for the curves along training (0: the best epoch only)
     n_networks: int = 0       # audit protocol: networks per configuration, even, at least 4 (every pool point is IN for half of them); 0 under the paper's protocol
     device: str | None = None # cpu, cuda, cuda:1, ... (None: CUDA when available, else CPU)
     amp: bool = False         # bf16 autocast of the training forward pass and loss (CPU or CUDA; not the paper's float32); weights, masks, BN statistics, checkpoints and every attack stay float32
@@ -193,7 +194,9 @@ class Preset:
     def _check_protocol(self, bad):
         "The protocol's own rules: `n_networks` belongs to the audit, `n_ref` and several seeds to the paper's protocol"
         if self.protocol not in PROTOCOLS: bad(f"protocol must be 'paper' or 'audit', got {self.protocol!r}.")
-        M = self.n_networks
+        M, k = self.n_networks, self.signal_every
+        if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or k < 0: bad(f"signal_every must be a non-negative integer (epochs between records), got {k!r}.")
+        if k and self.protocol != 'audit': bad(f"signal_every records the audit's pool along training: add --protocol audit, or leave signal_every at 0.")
         if not isinstance(M, (int, np.integer)) or isinstance(M, bool) or M < 0: bad(f"n_networks must be a non-negative integer, got {M!r}.")
         if self.protocol == 'paper':
             if M: bad(f"n_networks is for the audit protocol (got {M}): add --protocol audit, or leave n_networks at 0.")

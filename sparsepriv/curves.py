@@ -56,6 +56,9 @@ class SignalRecorder(Callback):
         if rec: self.rows.append((self.epoch, phi, ok))
         if new_best: self.best_row = (self.epoch, phi, ok)
     def after_fit(self): self.in_fit = False
+    def network_arrays(self) -> dict:
+        "`record()`: what the runner saves as `signals.npz` in the folder of the network just trained (before its `done` marker)"
+        return self.record()
     def record(self) -> dict:
         "The recorded arrays: epochs (E,), phi (E, n), correct (E, n); with `best`, best_epoch, best_phi, best_correct"
         e = [r[0] for r in self.rows]

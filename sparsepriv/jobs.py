@@ -17,13 +17,14 @@ from .pruning import run_imp, load_round, save_model, load_model
 from .attack import run_attack, flat_metrics
 from .likelihood import model_signals, likelihood_attacks, reference_split
 from .audit import membership_matrix, audit_table, save_signals
-from .config import Config, Preset, ROLES, CHAIN_RULES, ATTACK_METRICS, get_hparams, role_seed, ref_roles, ref_index, get_preset
+from .curves import SignalRecorder, signal_epochs
+from .config import Config, Preset, ROLES, CHAIN_RULES, ATTACK_METRICS, get_hparams, role_seed, ref_roles, ref_index, get_preset, job_key
 from .runfolder import (split_file, job_dir, network_dir, chain_dir, round_dir, finished_rounds, write_json, save_npz, mark_done,
                                   read_json, DamagedFileError, set_aside, network_ok, audit_dir, flock, atomic_write_text)
 
 # %% auto #0
 __all__ = ['METRIC_KEYS', 'get_splits', 'make_model', 'check_chain', 'train_role', 'likelihood_stage', 'run_job', 'audit_pool',
-           'audit_splits', 'audit_membership', 'run_audit_job', 'write_audit', 'job_line']
+           'audit_splits', 'audit_membership', 'run_audit_job', 'curve_table', 'write_audit', 'job_line']
 
 # %% ../nbs/06b_jobs.ipynb #f515a0cd
 def get_splits(out, preset:Preset, n:int=60000) -> Splits:
@@ -73,12 +74,12 @@ def check_chain(out, chain:Path, k:int, seed:int, method:str='imp'):
         print(f"  {d} holds a damaged network; training it again (the old folder: {set_aside(d).name})", flush=True)
 
 # %% ../nbs/06b_jobs.ipynb #df74fde5
-def _train_chain(out, preset, config, seed, role, dls, progress):
+def _train_chain(out, preset, config, seed, role, dls, progress, cbs=()):
     "A network of a chain of the seed: IMP (`dense` is its round 0), or a control chain that starts from that round 0"
     rs = role_seed(seed, role)
     method = 'imp' if config.method == 'dense' else config.method
     new = lambda: make_model(Config('dense'), rs)
-    base = dict(scope=preset.imp_scope, train_kwargs=_train_kwargs(preset, get_hparams('imp')), seed=rs, progress=progress,
+    base = dict(scope=preset.imp_scope, train_kwargs=_train_kwargs(preset, get_hparams('imp')) | ({'cbs': list(cbs)} if cbs else {}), seed=rs, progress=progress,
                 fraction=preset.imp_fraction)
     round0 = None
     if method != 'imp':   # the controls share the IMP chain's round 0 (the dense network): make sure it exists
@@ -91,7 +92,7 @@ def _train_chain(out, preset, config, seed, role, dls, progress):
     recs = run_imp(new, dls, rounds=config.k, out_dir=chain, round0_dir=round0, **(base | CHAIN_RULES[method]))
     return load_round(new, chain, config.k), recs[config.k]
 
-def _train_single(out, preset, config, seed, role, dls, progress):
+def _train_single(out, preset, config, seed, role, dls, progress, cbs=()):
     "A network trained once: trained, or loaded if a previous run finished it"
     rs, d = role_seed(seed, role), network_dir(out, seed, config, role)
     model = make_model(config, rs)
@@ -103,13 +104,17 @@ def _train_single(out, preset, config, seed, role, dls, progress):
         model, metrics = train_dp(model, dls, seed=rs, progress=progress, target_eps=None if config.dp_eps == math.inf else config.dp_eps,
                                   delta=preset.dp_delta, max_grad_norm=preset.dp_clip, **_train_kwargs(preset, config.hparams, amp=False))
     else:
-        learn, metrics = train_model(model, dls, seed=rs, progress=progress, **_train_kwargs(preset, config.hparams))
+        learn, metrics = train_model(model, dls, seed=rs, progress=progress, cbs=list(cbs) or None, **_train_kwargs(preset, config.hparams))
         model = learn.model
-    save_model(model, d/'best.pt'); write_json(d/'metrics.json', metrics); mark_done(d)
+    save_model(model, d/'best.pt'); write_json(d/'metrics.json', metrics)
+    for cb in cbs:   # a recorder of the training (`curves.SignalRecorder`): its arrays are kept with the network
+        if hasattr(cb, 'network_arrays') and config.method != 'dp': save_npz(d/'signals.npz', **cb.network_arrays())
+    mark_done(d)
     return model, metrics
 
 # %% ../nbs/06b_jobs.ipynb #14d5f47f
-def train_role(out, preset:Preset, config:Config, seed:int, role:str, data, splits:Splits, device, progress=True):
+def train_role(out, preset:Preset, config:Config, seed:int, role:str, data, splits:Splits, device, progress=True,
+               cbs=()):  # extra fastai callbacks of the training, e.g. a `curves.SignalRecorder` (not for DP-SGD, which is not a fastai fit)
     "Train (or load, if already trained) the `role` network of `config` (`target`, `shadow` or extra reference `ref{r}`); returns `(model, metrics)`"
     x, y = data
     r, sets = ref_index(role), role
@@ -119,7 +124,7 @@ def train_role(out, preset:Preset, config:Config, seed:int, role:str, data, spli
     dls = dataloaders(x, y, splits, sets, bs=preset.bs, augment=preset.augment, seed=role_seed(seed, role), device=device,
                       eval_bs=preset.eval_bs)
     train = _train_chain if config.chain else _train_single
-    model, metrics = train(out, preset, config, seed, role, dls, progress)
+    model, metrics = train(out, preset, config, seed, role, dls, progress, cbs)
     return model.to(dls.device), metrics
 
 # %% ../nbs/06b_jobs.ipynb #063e9ae6
@@ -221,9 +226,11 @@ def run_audit_job(out, preset:Preset, m:int, config, data, device=None, progress
     x, y = data
     splits = get_splits(out, preset, n=len(x))
     pool, member = audit_membership(out, preset, splits)
-    model, mt = train_role(out, preset, config, m, 'target', data, audit_splits(splits, pool, member[m]), device, progress)
+    rec = ([SignalRecorder(x, y, pool, signal_epochs(preset.epochs, preset.signal_every), n_aug=preset.n_aug, bs=preset.eval_bs, best=False)]
+           if preset.signal_every and config.method != 'dp' else [])
+    model, mt = train_role(out, preset, config, m, 'target', data, audit_splits(splits, pool, member[m]), device, progress, cbs=rec)
     phi = model_signals(model, x, y, pool, prep=normalize, n_aug=preset.n_aug, bs=preset.eval_bs, device=device)
-    save_npz(jd/'signals.npz', phi=phi, pool=pool)
+    save_npz(jd/'signals.npz', phi=phi, pool=pool, **(_curve(out, preset, config, m) if rec else {}))
     row = dict(network=int(m), config=config.key, method=config.method, S=config.S, L=config.L, k=config.k)
     row.update({f'target_{k}': mt[k] for k in METRIC_KEYS})
     if config.method == 'dp': row.update(dp_eps=mt.get('eps'), dp_delta=mt.get('delta'), dp_noise=mt.get('noise_multiplier'))
@@ -232,6 +239,19 @@ def run_audit_job(out, preset:Preset, m:int, config, data, device=None, progress
     row['wall_s'], row['threads'] = time.perf_counter() - t0, torch.get_num_threads()
     write_json(jd/'row.json', row)
     return row
+
+# %% ../nbs/06b_jobs.ipynb #a0d17201
+def _curve(out, preset:Preset, config:Config, m:int) -> dict:
+    "The recorded curve of audit network m of `config`, from the network's folder: epochs, cum_epochs, phi_epochs, correct_epochs"
+    k = config.k if config.chain else 0
+    d = round_dir(chain_dir(out, m, 'imp' if config.method == 'dense' else config.method, 'target'), k) if config.chain else network_dir(out, m, config, 'target')
+    try:
+        with np.load(d/'signals.npz') as z: e, phi, ok = z['epochs'], z['phi'], z['correct']
+    except Exception as err:
+        raise DamagedFileError(f"{d/'signals.npz'} (the network's curve) is missing or unreadable ({type(err).__name__}): it is written with the network, "
+                               f"so rerun with --redo {job_key(m, config)} to train it again.", d/'signals.npz') from None
+    return dict(epochs=e, cum_epochs=k * preset.epochs + e + 1, phi_epochs=phi, correct_epochs=ok)
+
 
 # %% ../nbs/06b_jobs.ipynb #a0d17007
 def _config_signals(out, M:int, config:str):
@@ -251,6 +271,28 @@ def _config_signals(out, M:int, config:str):
         rows.append(r)
     return rows, np.stack(phi)
 
+# %% ../nbs/06b_jobs.ipynb #a0d17301
+def _config_curves(out, M:int, config:str) -> dict:
+    "The M networks' recorded curves of `config`, stacked: epochs, cum_epochs (E,), phi_epochs, correct_epochs (M, E, N)"
+    zs = []
+    for m in range(M):
+        with np.load(job_dir(out, m, config)/'signals.npz') as z: zs.append({k: z[k] for k in ('epochs', 'cum_epochs', 'phi_epochs', 'correct_epochs')})
+    if any(not np.array_equal(z['cum_epochs'], zs[0]['cum_epochs']) for z in zs): raise ValueError(f"{config}: the networks' recorded epochs differ.")
+    return dict(epochs=zs[0]['epochs'], cum_epochs=zs[0]['cum_epochs'], phi_epochs=np.stack([z['phi_epochs'] for z in zs]),
+                correct_epochs=np.stack([z['correct_epochs'] for z in zs]))
+
+def curve_table(member, epochs, cum_epochs, phi_epochs, correct_epochs) -> pd.DataFrame:
+    "The audit at every recorded epoch (references at the same epoch): one row per (network, epoch) with its accuracies and every attack's metrics"
+    rows = []
+    for j, (e, ce) in enumerate(zip(epochs, cum_epochs)):
+        t = audit_table(phi_epochs[:, j], member).rename(columns={'target': 'network'})
+        ok = correct_epochs[:, j]
+        t.insert(1, 'epoch', int(e)); t.insert(2, 'cum_epoch', int(ce))
+        t.insert(3, 'train_acc', 100 * (ok & member).sum(1) / member.sum(1)); t.insert(4, 'test_acc', 100 * (ok & ~member).sum(1) / (~member).sum(1))
+        rows.append(t)
+    return pd.concat(rows, ignore_index=True)
+
+
 # %% ../nbs/06b_jobs.ipynb #a0d17008
 def write_audit(out, preset:Preset) -> pd.DataFrame:
     "Attack every configuration whose M networks are done, each network in turn the target; writes `OUT/audit/{config}.npz` and `.csv` and `OUT/audit.csv`"
@@ -265,14 +307,19 @@ def write_audit(out, preset:Preset) -> pd.DataFrame:
             try:   # attacked before with these very signals: read back
                 with np.load(fs) as z: tab = pd.read_csv(fc) if np.array_equal(z['phi'], phi) else None
             except Exception: tab = None
-            if tab is None:
-                save_signals(fs, phi, member, pool, seed=np.int64(preset.split_seed))
+            cur = _config_curves(out, M, c) if preset.signal_every else {}
+            if tab is None or (cur and not (audit_dir(out)/f'{c}_curve.csv').exists()):
+                save_signals(fs, phi, member, pool, seed=np.int64(preset.split_seed), **cur)
+                if cur: atomic_write_text(audit_dir(out)/f'{c}_curve.csv', curve_table(member, **cur).assign(config=c).to_csv(index=False))
                 met = audit_table(phi, member).rename(columns={'target': 'network'})
                 atomic_write_text(fc, pd.DataFrame(rows).merge(met, on='network', validate='one_to_one').to_csv(index=False))
                 tab = pd.read_csv(fc)   # as a later call reads it back: the same table either way
             tables.append(tab)
         df = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=['network', 'config'])   # none complete yet: a header
         atomic_write_text(out/'audit.csv', df.to_csv(index=False))
+        if preset.signal_every:   # the curves of the complete configurations
+            cs = [pd.read_csv(f) for c in [c.key for c in preset.config_objs] if (f := audit_dir(out)/f'{c}_curve.csv').exists() and c in set(df.config)]
+            atomic_write_text(out/'audit_curves.csv', (pd.concat(cs, ignore_index=True) if cs else pd.DataFrame(columns=['network', 'config'])).to_csv(index=False))
     return df
 
 # %% ../nbs/06b_jobs.ipynb #a0d17100

@@ -12,7 +12,7 @@ import torch
 import torch.nn as nn
 from fastai.callback.core import Callback
 from fastai.torch_core import set_seed
-from .runfolder import atomic_write, write_json, mark_done, read_json, load_checkpoint, DamagedFileError, round_dir
+from .runfolder import atomic_write, write_json, mark_done, read_json, load_checkpoint, DamagedFileError, round_dir, save_npz
 from .models import count_nonzero, count_params
 from .train import train_model
 
@@ -256,6 +256,8 @@ def run_imp(make_model,              # function returning a fresh, untrained net
         rec = dict(round=k, **met, remaining=remaining(masks), nonzero=n_nz, nonzero_pct=100 * n_nz / n_par, params=n_par,
                    layers={n: float(v.float().mean()) for n, v in masks.items()}, settings=settings)
         save_masks(masks, d/'masks.pt'); save_model(model, d/'best.pt')
+        for cb in extra_cbs:   # a recorder of the training (`curves.SignalRecorder`): its arrays are kept with the round
+            if hasattr(cb, 'network_arrays'): save_npz(d/'signals.npz', **cb.network_arrays())
         write_json(d/'metrics.json', rec)
         mark_done(d)   # last: the round is complete
         if progress: print(f"{name} round {k}: {100*rec['remaining']:.2f}% of prunable weights left, nonzero {rec['nonzero_pct']:.2f}%, "
