@@ -5,15 +5,17 @@
 # %% ../nbs/05d_curves.ipynb #c0e5d003
 from __future__ import annotations
 import numpy as np
+import pandas as pd
 import torch
+from .data import normalize   # first: it silences fastai's torch.jit warning
 from fastai.callback.core import Callback
-from .data import normalize
 from .train import BestWeights
 from .attack import full_fp32
 from .likelihood import model_signals
+from .audit import paired_over_networks
 
 # %% auto #0
-__all__ = ['signal_epochs', 'SignalRecorder', 'frontier']
+__all__ = ['signal_epochs', 'SignalRecorder', 'frontier', 'stop_epochs', 'matched_table']
 
 # %% ../nbs/05d_curves.ipynb #c0e5d006
 def signal_epochs(epochs:int, every:int) -> list[int]:
@@ -85,3 +87,36 @@ def frontier(acc, leak, # (E,) accuracy and leakage of one curve, in epoch order
         cross = (np.minimum(a0, a1) <= a) & (a <= np.maximum(a0, a1)) & (a0 != a1)
         best = np.minimum(best, np.where(cross, l0 + t * (l1 - l0), np.inf).min(1))
     return np.where(np.isfinite(best), best, np.nan).reshape(at.shape)
+
+# %% ../nbs/05d_curves.ipynb #c0e5e001
+def stop_epochs(cur, config:str, acc, leak:str, acc_col:str='test_acc') -> np.ndarray:
+    "For each network m, the cumulative epoch at which `config` stops to reach accuracy `acc[m]` with the least leakage, chosen on the other networks' mean curve; -1 if none reaches it"
+    c = cur[cur.config == config]
+    A, L = (c.pivot(index='network', columns='cum_epoch', values=v).sort_index() for v in (acc_col, leak))
+    nets, epochs = A.index.to_numpy(), A.columns.to_numpy()
+    out = np.full(len(nets), -1, np.int64)
+    for i, m in enumerate(nets):
+        ra, rl = A.drop(index=m).mean().to_numpy(), L.drop(index=m).mean().to_numpy()   # the references' curve
+        ok = ra >= np.asarray(acc, np.float64)[i]
+        if ok.any(): out[i] = epochs[np.flatnonzero(ok)[np.argmin(rl[ok])]]
+    return out
+
+def matched_table(cur:pd.DataFrame, # curves: rows (config, network, cum_epoch, test_acc, {attack}_{metric}...), e.g. `audit_curves.csv`
+                  adf:pd.DataFrame, # the audit table at the best epochs (`audit.csv`)
+                  curve:str,        # configuration A, read along its curve (e.g. 'dense')
+                  leak:str='lira_online_tpr_1', # the leakage column
+                  points=None,      # configurations B, at their best epochs (default: every other configuration of `adf`)
+                  n_boot:int=2000, seed:int=0) -> pd.DataFrame:
+    "B at its best epoch against A stopped at B's accuracy (stopping chosen on the other networks), paired by network"
+    rows = []
+    for b in [p for p in (points or adf.config.unique()) if p != curve]:
+        pb = adf[adf.config == b].set_index('network').sort_index()
+        stop = stop_epochs(cur, curve, pb.target_test_acc.to_numpy(), leak)
+        ca = cur[cur.config == curve].set_index(['network', 'cum_epoch'])
+        keep = stop >= 0; nets = pb.index.to_numpy()[keep]
+        la = np.array([ca.loc[(m, e), leak] for m, e in zip(nets, stop[keep])]); aa = np.array([ca.loc[(m, e), 'test_acc'] for m, e in zip(nets, stop[keep])])
+        ta, tb = pd.DataFrame({'target': nets, 'v': la}), pd.DataFrame({'target': nets, 'v': pb.loc[nets, leak].to_numpy()})
+        r = paired_over_networks(ta, tb, 'v', n_boot=n_boot, seed=seed) if len(nets) else dict(diff=np.nan, se=np.nan, p=np.nan, n=0, lo=np.nan, hi=np.nan)
+        rows.append(dict(point=b, curve=curve, leak=leak, **r, acc_diff=float(np.mean(pb.loc[nets, 'target_test_acc'].to_numpy() - aa)) if len(nets) else np.nan,
+                         stop_epochs=' '.join(map(str, stop)), n_networks=len(pb)))
+    return pd.DataFrame(rows)

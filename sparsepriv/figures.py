@@ -22,7 +22,7 @@ from .tradeoff import *
 
 # %% auto #0
 __all__ = ['SPARSITY_PANELS', 'plot_figure1', 'plot_figure1_attacks', 'plot_metric', 'plot_vs_sparsity', 'plot_roc', 'Explorer',
-           'explore', 'plot_audit_figure1', 'plot_audit_rocs']
+           'explore', 'plot_audit_figure1', 'plot_audit_rocs', 'plot_curves']
 
 # %% ../nbs/07c_figures.ipynb #8264fe22
 _MARKERS = {'dense': ('D', 110), 'butterfly': ('o', 55), 'imp': ('*', 150),
@@ -286,4 +286,27 @@ def plot_audit_rocs(scores:dict, # {config: (attack name -> (M, n) scores, (M, n
     for ax, (c, (sc, member)) in zip(np.atleast_1d(fig.subplots(1, len(scores), squeeze=False))[0], scores.items()):
         plot_audit_roc(sc, member, ax=ax, title=f'{c} ({len(member)} targets)')
     if title: fig.suptitle(title, fontsize=10)
+    return fig
+
+# %% ../nbs/07c_figures.ipynb #a0d21001
+def plot_curves(cur:pd.DataFrame, # curves: rows (config, method, network, cum_epoch, test_acc, leakage columns), e.g. `audit_curves.csv`
+                adf:pd.DataFrame, # the audit table at the best epochs
+                leak:str='lira_online_tpr_1', title:str=None, ax=None):
+    "Privacy–utility curves along training: mean test accuracy against mean `leak` per recorded epoch, best epochs marked; returns the figure"
+    fig, ax = _new_ax(ax, (6.5, 4.8))
+    for c in config_order(cur.config.unique()):
+        d = cur[cur.config == c].groupby('cum_epoch')[['test_acc', leak]].mean()
+        meth = adf.loc[adf.config == c, 'method'].iloc[0] if (adf.config == c).any() else 'dense'
+        col = _COLORS.get(meth, 'grey')
+        ax.plot(d[leak], d.test_acc, '-', color=col, lw=1.2, alpha=.8)
+        ax.scatter(d[leak], d.test_acc, s=10, color=col)
+        b = adf[adf.config == c]
+        if len(b):
+            mk, sz = _MARKERS.get(meth, ('o', 55))
+            ax.scatter(b[leak].mean(), b.target_test_acc.mean(), marker=mk, s=sz, color=col, edgecolor='black', zorder=3)
+            ax.annotate(c, (b[leak].mean(), b.target_test_acc.mean()), fontsize=7, xytext=(4, 3), textcoords='offset points')
+    a, _, m = leak.rpartition('_tpr_') if '_tpr_' in leak else leak.rpartition('_')
+    ax.set_xlabel(f"{AUDIT_LABELS.get(a, a)}: " + (f'TPR at {m} % FPR (%)' if '_tpr_' in leak else metric_label(m)))
+    ax.set_ylabel('test accuracy (%), mean over the networks'); ax.grid(alpha=.3)
+    if title: ax.set_title(title, fontsize=9)
     return fig

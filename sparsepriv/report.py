@@ -16,6 +16,7 @@ from .stats import *
 from .tradeoff import *
 from .figures import *
 from .audit import ATTACKS as AUDIT_ATTACKS, AUDIT_LABELS, score_matrix
+from .curves import matched_table
 
 # %% auto #0
 __all__ = ['make_report', 'publish_run', 'rescore_run', 'report_cli', 'make_audit_report']
@@ -216,7 +217,7 @@ def report_cli(run_dir:str,              # RUN_DIR: the folder given to `sparsep
     for v in rep['paths'].values(): print(*(f'  {x}' for x in (v if isinstance(v, list) else [v])), sep='\n')
 
 # %% ../nbs/07d_report.ipynb #a0d20001
-def _audit_md(summary, paired, preset) -> str:
+def _audit_md(summary, paired, preset, matched=None) -> str:
     "audit.md: the summary and the paired table in Markdown, with the threat model"
     f = lambda v, d: '–' if not np.isfinite(v) else f'{v:.{d}f}'
     head = ['config', 'targets', 'nonzero %', 'train %', 'test %'] + [f'{AUDIT_LABELS[a]} AUC / TPR@1%' for a in AUDIT_ATTACKS]
@@ -234,6 +235,12 @@ def _audit_md(summary, paired, preset) -> str:
         for _, r in paired.iterrows():
             d = 3 if r.metric == 'auc' else 2
             lines.append(f"| {r.config} | {AUDIT_LABELS[r.attack]} | {r.metric} | {f(r['diff'], d)} ± {f(r.se, d)} | [{f(r.lo, d)}, {f(r.hi, d)}] | {f(r.p, 3)} | {f(r.p_holm, 3)} | {r.n} |")
+    if matched is not None and len(matched):
+        lines += ["", "At equal accuracy: each configuration at its best epoch against a curve configuration stopped at the same test accuracy (the stopping epoch "
+                  "chosen on the other networks' curves, never the target's), paired by network: difference in the leakage column, configuration − stopped.", "",
+                  '| configuration | against | leakage | difference | 95 % interval | p | accuracy left over | networks |', '|---|---|---|---|---|---|---|---|']
+        for _, r in matched.iterrows():
+            lines.append(f"| {r.point} | {r.curve} stopped | {r.leak} | {f(r['diff'], 2)} ± {f(r.se, 2)} | [{f(r.lo, 2)}, {f(r.hi, 2)}] | {f(r.p, 3)} | {f(r.acc_diff, 1)} | {r.n} of {r.n_networks} |")
     return '\n'.join(lines) + '\n'
 
 # %% ../nbs/07d_report.ipynb #a0d20002
@@ -256,9 +263,17 @@ def make_audit_report(run_dir,        # run folder of `sparsepriv_run` under the
     tag = f' ({preset} preset)' if preset else ''
     figs = dict(audit_figure1=plot_audit_figure1(summary, title=f'Audit{tag}: test accuracy against leakage, mean ± s.e. over the targets'),
                 audit_roc=plot_audit_rocs(scores, title=f'Audit{tag}: ROC, all targets pooled'))
+    cur = pd.read_csv(base/'audit_curves.csv') if (base/'audit_curves.csv').exists() else pd.DataFrame()
+    matched = pd.DataFrame()
+    if len(cur):   # curves along training (--signal_every): the dense and small-dense curves are the baselines at equal accuracy
+        figs['audit_curves'] = plot_curves(cur, adf, title=f'Audit{tag}: along training, mean over the networks (markers: best epochs)')
+        bases = [c for c in config_order(cur.config.unique()) if c == 'dense' or c.startswith('small-')]
+        if bases: matched = pd.concat([matched_table(cur, adf, c, n_boot=n_boot) for c in bases], ignore_index=True)
     paths = dict(audit_summary=out/'audit_summary.csv', audit_paired=out/'audit_paired.csv', audit_md=out/'audit.md',
                  **{k: [out/f'{k}.png', out/f'{k}.pdf'] for k in figs})
-    for k, t in (('audit_summary', summary), ('audit_paired', paired)): atomic_write(paths[k], lambda tmp: t.to_csv(tmp, index=False))
+    if len(matched): paths['audit_matched'] = out/'audit_matched.csv'
+    for k, t in (('audit_summary', summary), ('audit_paired', paired), ('audit_matched', matched)):
+        if k in paths: atomic_write(paths[k], lambda tmp: t.to_csv(tmp, index=False))
     for k, fig in figs.items(): _save_fig(fig, paths[k])
-    atomic_write(paths['audit_md'], lambda t: Path(t).write_text(_audit_md(summary, paired, preset)))
-    return dict(paths=paths, summary=summary, paired=paired)
+    atomic_write(paths['audit_md'], lambda t: Path(t).write_text(_audit_md(summary, paired, preset, matched)))
+    return dict(paths=paths, summary=summary, paired=paired, matched=matched)
