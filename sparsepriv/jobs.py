@@ -307,7 +307,7 @@ def write_audit(out, preset:Preset) -> pd.DataFrame:
             try:   # attacked before with these very signals: read back
                 with np.load(fs) as z: tab = pd.read_csv(fc) if np.array_equal(z['phi'], phi) else None
             except Exception: tab = None
-            cur = _config_curves(out, M, c) if preset.signal_every else {}
+            cur = _config_curves(out, M, c) if preset.signal_every and Config.parse(c).method != 'dp' else {}   # DP-SGD: no curve
             if tab is None or (cur and not (audit_dir(out)/f'{c}_curve.csv').exists()):
                 save_signals(fs, phi, member, pool, seed=np.int64(preset.split_seed), **cur)
                 if cur: atomic_write_text(audit_dir(out)/f'{c}_curve.csv', curve_table(member, **cur).assign(config=c).to_csv(index=False))
