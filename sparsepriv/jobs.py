@@ -147,15 +147,18 @@ def likelihood_stage(rec:dict, target, shadow, splits:Splits, data, preset:Prese
 # %% ../nbs/06b_jobs.ipynb #14d62aad
 METRIC_KEYS = ('train_acc', 'valid_acc', 'test_acc', 'best_epoch')
 
+def _finished_row(jd:Path, again:str) -> dict|None:
+    "The row a previous run wrote in job folder `jd`, or None; a damaged row is set aside, `again` saying what is then recomputed"
+    if not (jd/'row.json').exists(): return None
+    try: return read_json(jd/'row.json', 'result row')
+    except DamagedFileError: print(f"  {jd/'row.json'} is unreadable; {again} (the old file: {set_aside(jd/'row.json').name})", flush=True)
+
 def run_job(out, preset:Preset, seed:int, config, data, device=None, progress=True) -> dict:
     "Train target and shadow (and `preset.n_ref` extra references) for `config`, attack, write the row; skipped (row returned) if done"
     if preset.protocol == 'audit': return run_audit_job(out, preset, seed, config, data, device, progress)   # `seed` is then the network index
     config = Config.parse(str(config)); out = Path(out)
     jd = job_dir(out, seed, config)
-    if (jd/'row.json').exists():
-        try: return read_json(jd/'row.json', 'result row')
-        except DamagedFileError:   # derived from the job's networks, which are loaded, not retrained
-            print(f"  {jd/'row.json'} is unreadable; the job's attack is run again (the old file: {set_aside(jd/'row.json').name})", flush=True)
+    if (row := _finished_row(jd, "the job's attack is run again")) is not None: return row   # derived from the job's networks, which are loaded, not retrained
     t0 = time.perf_counter()
     device = torch.device(device or preset.device or ('cuda' if torch.cuda.is_available() else 'cpu'))
     x, y = data
@@ -217,10 +220,7 @@ def run_audit_job(out, preset:Preset, m:int, config, data, device=None, progress
     "Audit network m of `config`: train it on its IN half of the pool, save φ of every pool point, write its row; skipped (row returned) if done"
     config = Config.parse(str(config)); out = Path(out)
     jd = job_dir(out, m, config)
-    if (jd/'row.json').exists():
-        try: return read_json(jd/'row.json', 'result row')
-        except DamagedFileError:   # derived from the job's network, which is loaded, not retrained
-            print(f"  {jd/'row.json'} is unreadable; network {m}'s signals are computed again (the old file: {set_aside(jd/'row.json').name})", flush=True)
+    if (row := _finished_row(jd, f"network {m}'s signals are computed again")) is not None: return row   # from the saved network, not retrained
     t0 = time.perf_counter()
     device = torch.device(device or preset.device or ('cuda' if torch.cuda.is_available() else 'cpu'))
     x, y = data
