@@ -156,6 +156,7 @@ class Preset:
     protocol: str = 'paper'   # 'paper': a target and a shadow network per (seed, configuration), the paper's attack; 'audit': n_networks networks per configuration on random halves of a pool, each attacked with the others as references
     signal_every: int = 0     # audit protocol: also record φ of the pool every this many epochs of each training, for the curves along training (0: the best epoch only)
     n_networks: int = 0       # audit protocol: networks per configuration, even, at least 4 (every pool point is IN for half of them); 0 under the paper's protocol
+    n_canaries: int = 0       # audit protocol: pool points given a wrong label (seeded from split_seed) before any network trains, the same for every configuration (exposure.canary_labels)
     device: str | None = None # cpu, cuda, cuda:1, ... (None: CUDA when available, else CPU)
     amp: bool = False         # bf16 autocast of the training forward pass and loss (CPU or CUDA; not the paper's float32); weights, masks, BN statistics, checkpoints and every attack stay float32
     description: str = ''     # what the preset is for
@@ -198,6 +199,10 @@ class Preset:
         if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or k < 0: bad(f"signal_every must be a non-negative integer (epochs between records), got {k!r}.")
         if k and self.protocol != 'audit': bad(f"signal_every records the audit's pool along training: add --protocol audit, or leave signal_every at 0.")
         if not isinstance(M, (int, np.integer)) or isinstance(M, bool) or M < 0: bad(f"n_networks must be a non-negative integer, got {M!r}.")
+        c = self.n_canaries
+        if not isinstance(c, (int, np.integer)) or isinstance(c, bool) or c < 0: bad(f"n_canaries must be a non-negative integer, got {c!r}.")
+        if c and self.protocol != 'audit': bad("n_canaries puts mislabelled points in the audit's pool: add --protocol audit, or leave n_canaries at 0.")
+        if c and c > self.size - self.n_valid: bad(f"n_canaries ({c}) must be at most the pool's half, size - n_valid = {self.size - self.n_valid}; Aerni et al. use 1 % of the pool.")
         if self.protocol == 'paper':
             if M: bad(f"n_networks is for the audit protocol (got {M}): add --protocol audit, or leave n_networks at 0.")
             return

@@ -15,7 +15,7 @@ from .likelihood import model_signals
 from .audit import paired_over_networks
 
 # %% auto #0
-__all__ = ['signal_epochs', 'SignalRecorder', 'frontier', 'stop_epochs', 'matched_table']
+__all__ = ['signal_epochs', 'SignalRecorder', 'frontier_point', 'frontier', 'stop_epochs', 'matched_table']
 
 # %% ../nbs/05d_curves.ipynb #c0e5d006
 def signal_epochs(epochs:int, every:int) -> list[int]:
@@ -71,52 +71,65 @@ class SignalRecorder(Callback):
         return out
 
 # %% ../nbs/05d_curves.ipynb #c0e5d013
-def frontier(acc, leak, # (E,) accuracy and leakage of one curve, in epoch order (the points are joined by straight lines)
-             at,        # accuracies at which to read the curve (a number or an array)
-            ) -> np.ndarray:
-    "Least leakage along the piecewise-linear curve over its points with accuracy >= each value of `at`; NaN where the curve never reaches it"
+def frontier_point(acc, leak, # (E,) accuracy and leakage of one curve, in epoch order (the points are joined by straight lines)
+                   at,        # accuracies at which to read the curve (a number or an array)
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    "`(leak, pos)`: the least leakage along the piecewise-linear curve over its points with accuracy >= each value of `at`, and where it lies (a fractional index into the curve's points, the earliest if tied); NaN where the curve never reaches it"
     acc, leak = np.asarray(acc, np.float64), np.asarray(leak, np.float64)
     if acc.ndim != 1 or acc.shape != leak.shape or not len(acc): raise ValueError(f"acc and leak must be two (E,) arrays of the same length >= 1, got shapes {acc.shape} and {leak.shape}.")
     if not (np.isfinite(acc).all() and np.isfinite(leak).all()): raise ValueError("acc and leak must be finite.")
     at = np.asarray(at, np.float64); a = at.ravel()[:, None]          # (T, 1)
-    best = np.where(acc[None] >= a, leak[None], np.inf).min(1)         # the recorded points themselves
-    if len(acc) > 1:
+    E = len(acc); val = np.full((len(a), 2 * E - 1), np.inf); pos = np.zeros_like(val)
+    val[:, ::2] = np.where(acc[None] >= a, leak[None], np.inf); pos[:, ::2] = np.arange(E)   # the recorded points themselves
+    if E > 1:   # between points i and i+1: where the segment crosses accuracy a
         a0, a1, l0, l1 = acc[:-1][None], acc[1:][None], leak[:-1][None], leak[1:][None]
         with np.errstate(divide='ignore', invalid='ignore'):
-            t = np.clip((a - a0) / (a1 - a0), 0, 1)                    # where a segment crosses accuracy a
+            t = np.clip((a - a0) / (a1 - a0), 0, 1)
         cross = (np.minimum(a0, a1) <= a) & (a <= np.maximum(a0, a1)) & (a0 != a1)
-        best = np.minimum(best, np.where(cross, l0 + t * (l1 - l0), np.inf).min(1))
-    return np.where(np.isfinite(best), best, np.nan).reshape(at.shape)
+        val[:, 1::2] = np.where(cross, l0 + t * (l1 - l0), np.inf); pos[:, 1::2] = np.arange(E - 1) + np.where(cross, t, 0)
+    j = val.argmin(1); best, where = val[np.arange(len(a)), j], pos[np.arange(len(a)), j]   # columns in the order of position: ties go to the earliest
+    ok = np.isfinite(best)
+    return np.where(ok, best, np.nan).reshape(at.shape), np.where(ok, where, np.nan).reshape(at.shape)
+
+def frontier(acc, leak, at) -> np.ndarray:
+    "Least leakage along the piecewise-linear curve over its points with accuracy >= each value of `at`; NaN where the curve never reaches it"
+    return frontier_point(acc, leak, at)[0]
 
 # %% ../nbs/05d_curves.ipynb #c0e5e001
 def stop_epochs(cur, config:str, acc, leak:str, acc_col:str='test_acc') -> np.ndarray:
-    "For each network m, the cumulative epoch at which `config` stops to reach accuracy `acc[m]` with the least leakage, chosen on the other networks' mean curve; -1 if none reaches it"
+    "For each network m, the (fractional) cumulative epoch at which `config` reaches accuracy `acc[m]` with the least leakage, chosen on the other networks' mean curve; NaN if it never does"
     c = cur[cur.config == config]
     A, L = (c.pivot(index='network', columns='cum_epoch', values=v).sort_index() for v in (acc_col, leak))
-    nets, epochs = A.index.to_numpy(), A.columns.to_numpy()
-    out = np.full(len(nets), -1, np.int64)
-    for i, m in enumerate(nets):
-        ra, rl = A.drop(index=m).mean().to_numpy(), L.drop(index=m).mean().to_numpy()   # the references' curve
-        ok = ra >= np.asarray(acc, np.float64)[i]
-        if ok.any(): out[i] = epochs[np.flatnonzero(ok)[np.argmin(rl[ok])]]
+    nets, epochs = A.index.to_numpy(), A.columns.to_numpy().astype(np.float64)
+    out = np.full(len(nets), np.nan)
+    for i, m in enumerate(nets):   # the references' curve: the mean over the other networks
+        pos = frontier_point(A.drop(index=m).mean().to_numpy(), L.drop(index=m).mean().to_numpy(), np.asarray(acc, np.float64)[i])[1]
+        if np.isfinite(pos): out[i] = np.interp(pos, np.arange(len(epochs)), epochs)
     return out
 
-def matched_table(cur:pd.DataFrame, # curves: rows (config, network, cum_epoch, test_acc, {attack}_{metric}...), e.g. `audit_curves.csv`
+def _fmt_epoch(e): return '–' if not np.isfinite(e) else f'{round(float(e), 1):g}'
+
+def matched_table(cur:pd.DataFrame, # curves: rows (config, network, cum_epoch, test_acc, train_acc, {attack}_{metric}...), e.g. `audit_curves.csv`
                   adf:pd.DataFrame, # the audit table at the best epochs (`audit.csv`)
                   curve:str,        # configuration A, read along its curve (e.g. 'dense')
                   leak:str='lira_online_tpr_1', # the leakage column
                   points=None,      # configurations B, at their best epochs (default: every other configuration of `adf`)
+                  acc:str='test',   # the accuracy to match: 'test' (OUT half) or 'train' (IN half)
                   n_boot:int=2000, seed:int=0) -> pd.DataFrame:
-    "B at its best epoch against A stopped at B's accuracy (stopping chosen on the other networks), paired by network"
-    rows = []
+    "B at its best epoch against A stopped at B's accuracy (stopping point chosen on the other networks, read by interpolation), paired by network"
+    if acc not in ('test', 'train'): raise ValueError(f"acc must be 'test' or 'train' (the accuracy to match), got {acc!r}.")
+    rows, ac, pc = [], f'{acc}_acc', f'target_{acc}_acc'
+    ca = cur[cur.config == curve]
+    A, L = (ca.pivot(index='network', columns='cum_epoch', values=v).sort_index() for v in (ac, leak))
+    epochs = A.columns.to_numpy().astype(np.float64)
+    read = lambda T, m, e: float(np.interp(e, epochs, T.loc[m].to_numpy()))   # network m's curve between its records
     for b in [p for p in (points or adf.config.unique()) if p != curve]:
         pb = adf[adf.config == b].set_index('network').sort_index()
-        stop = stop_epochs(cur, curve, pb.target_test_acc.to_numpy(), leak)
-        ca = cur[cur.config == curve].set_index(['network', 'cum_epoch'])
-        keep = stop >= 0; nets = pb.index.to_numpy()[keep]
-        la = np.array([ca.loc[(m, e), leak] for m, e in zip(nets, stop[keep])]); aa = np.array([ca.loc[(m, e), 'test_acc'] for m, e in zip(nets, stop[keep])])
+        stop = stop_epochs(cur, curve, pb[pc].to_numpy(), leak, acc_col=ac)
+        keep = np.isfinite(stop); nets, st = pb.index.to_numpy()[keep], stop[keep]
+        la, aa = (np.array([read(T, m, e) for m, e in zip(nets, st)]) for T in (L, A))
         ta, tb = pd.DataFrame({'target': nets, 'v': la}), pd.DataFrame({'target': nets, 'v': pb.loc[nets, leak].to_numpy()})
         r = paired_over_networks(ta, tb, 'v', n_boot=n_boot, seed=seed) if len(nets) else dict(diff=np.nan, se=np.nan, p=np.nan, n=0, lo=np.nan, hi=np.nan)
-        rows.append(dict(point=b, curve=curve, leak=leak, **r, acc_diff=float(np.mean(pb.loc[nets, 'target_test_acc'].to_numpy() - aa)) if len(nets) else np.nan,
-                         stop_epochs=' '.join(map(str, stop)), n_networks=len(pb)))
+        rows.append(dict(point=b, curve=curve, matched_on=ac, leak=leak, **r, acc_diff=float(np.mean(pb.loc[nets, pc].to_numpy() - aa)) if len(nets) else np.nan,
+                         stop_epochs=' '.join(map(_fmt_epoch, stop)), n_networks=len(pb)))
     return pd.DataFrame(rows)

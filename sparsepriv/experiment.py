@@ -27,7 +27,7 @@ __all__ = ['SPLIT_RULE', 'EXECUTORS', 'prepare_out', 'run_study', 'informativene
 
 # %% ../nbs/06d_experiment.ipynb #a64aeb5d
 SPLIT_RULE = 'fixed: one split from split_seed for every seed'   # recorded in run.json; a folder with another rule is refused
-_ADDED_FIELDS = {'n_ref': 0, 'protocol': 'paper', 'n_networks': 0, 'signal_every': 0}   # preset fields added after run folders were made, with the value that reproduces what such a run did
+_ADDED_FIELDS = {'n_ref': 0, 'protocol': 'paper', 'n_networks': 0, 'signal_every': 0, 'n_canaries': 0}   # preset fields added after run folders were made, with the value that reproduces what such a run did
 
 def _check_old_run(out:Path, cur:dict) -> dict|None:
     "The recorded preset of the run in `out` (None if there is none), after checking it can be resumed with `cur`"

@@ -16,13 +16,14 @@ from matplotlib.ticker import FuncFormatter
 from sklearn.metrics import roc_curve
 from .audit import ATTACKS as AUDIT_ATTACKS, AUDIT_LABELS, plot_audit_roc, score_matrix
 from .config import METHODS, job_key
+from .data import CIFAR10_CLASSES
 from .results import *
 from .stats import *
 from .tradeoff import *
 
 # %% auto #0
 __all__ = ['SPARSITY_PANELS', 'plot_figure1', 'plot_figure1_attacks', 'plot_metric', 'plot_vs_sparsity', 'plot_roc', 'Explorer',
-           'explore', 'plot_audit_figure1', 'plot_audit_rocs', 'plot_curves']
+           'explore', 'plot_audit_figure1', 'plot_audit_rocs', 'plot_curves', 'plot_exposed']
 
 # %% ../nbs/07c_figures.ipynb #8264fe22
 _MARKERS = {'dense': ('D', 110), 'butterfly': ('o', 55), 'imp': ('*', 150),
@@ -309,4 +310,26 @@ def plot_curves(cur:pd.DataFrame, # curves: rows (config, method, network, cum_e
     ax.set_xlabel(f"{AUDIT_LABELS.get(a, a)}: " + (f'TPR at {m} % FPR (%)' if '_tpr_' in leak else metric_label(m)))
     ax.set_ylabel('test accuracy (%), mean over the networks'); ax.grid(alpha=.3)
     if title: ax.set_title(title, fontsize=9)
+    return fig
+
+# %% ../nbs/07c_figures.ipynb #a0d21004
+def plot_exposed(x, y,              # the dataset's images (N, 3, 32, 32) uint8 and labels (N,)
+                 pool,              # the audit's pool: dataset indices
+                 rows:dict,         # {config: pool positions, most exposed first}
+                 canary=(), shift=(), # canaries' pool positions and label shifts (`exposure.canary_labels`)
+                 classes=CIFAR10_CLASSES, title:str=None):
+    "An image grid, one row per configuration, of its most exposed pool points, titled with the training label (canaries framed in red); returns the figure"
+    n = max(len(v) for v in rows.values()); can = dict(zip(np.asarray(canary).tolist(), np.asarray(shift).tolist()))
+    fig = _Fig(figsize=(1.05 * n + 1.2, 1.2 * len(rows) + 0.5), layout='constrained')
+    axs = fig.subplots(len(rows), n, squeeze=False)
+    for r, (c, ps) in enumerate(rows.items()):
+        for j in range(n):
+            ax = axs[r, j]; ax.set_xticks([]); ax.set_yticks([])
+            if j >= len(ps): ax.axis('off'); continue
+            p = int(ps[j]); i = int(np.asarray(pool)[p]); lab = (int(y[i]) + can.get(p, 0)) % len(classes)
+            ax.imshow(np.asarray(x[i]).transpose(1, 2, 0), interpolation='nearest')
+            ax.set_title(classes[lab] + (' (canary)' if p in can else ''), fontsize=6, color='red' if p in can else 'black', pad=2)
+            for s in ax.spines.values(): s.set_color('red' if p in can else 'black'); s.set_linewidth(2 if p in can else .5)
+            if j == 0: ax.set_ylabel(c, fontsize=7)
+    if title: fig.suptitle(title, fontsize=9)
     return fig

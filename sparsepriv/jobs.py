@@ -18,6 +18,7 @@ from .attack import run_attack, flat_metrics
 from .likelihood import model_signals, likelihood_attacks, reference_split
 from .audit import membership_matrix, audit_table, save_signals
 from .curves import SignalRecorder, signal_epochs
+from .exposure import canary_labels, with_canaries
 from .config import Config, Preset, ROLES, CHAIN_RULES, ATTACK_METRICS, get_hparams, role_seed, ref_roles, ref_index, get_preset, job_key
 from .runfolder import (split_file, job_dir, network_dir, chain_dir, round_dir, finished_rounds, write_json, save_npz, mark_done,
                                   read_json, DamagedFileError, set_aside, network_ok, audit_dir, flock, atomic_write_text)
@@ -202,17 +203,23 @@ def audit_membership(out, preset:Preset, splits:Splits) -> tuple[np.ndarray, np.
     "`(pool, member)`: the pool and its (M, N) membership matrix from `preset.split_seed`, saved once in `OUT/audit/membership.npz` and checked on every call"
     pool = audit_pool(splits)
     member = membership_matrix(len(pool), preset.n_networks, seed=preset.split_seed)
+    canary, shift = canary_labels(len(pool), preset.n_canaries, seed=preset.split_seed)
     f = audit_dir(out)/'membership.npz'
     if not f.exists():
-        save_npz(f, pool=pool, member=member, seed=np.int64(preset.split_seed)); return pool, member
+        save_npz(f, pool=pool, member=member, seed=np.int64(preset.split_seed), canary=canary, canary_shift=shift); return pool, member
     try:
-        with np.load(f) as z: old_pool, old_member = z['pool'], z['member']
+        with np.load(f) as z:
+            old_pool, old_member = z['pool'], z['member']
+            old_can = (z['canary'], z['canary_shift']) if 'canary' in z else (np.zeros(0, np.int64),) * 2   # runs before canaries: none
     except Exception as e:   # a pure function of the split seed and M: safe to make again
         print(f"  {f} is unreadable ({type(e).__name__}); made again from split_seed {preset.split_seed} (the old file: {set_aside(f).name})", flush=True)
         return audit_membership(out, preset, splits)
     if not (np.array_equal(old_pool, pool) and np.array_equal(old_member, member)):
         raise ValueError(f"{f} holds another pool or membership matrix than split_seed {preset.split_seed} and n_networks {preset.n_networks} give: "
                          "this run's networks were trained on other halves; use another --out.")
+    if not (np.array_equal(old_can[0], canary) and np.array_equal(old_can[1], shift)):
+        raise ValueError(f"{f} holds other canaries than split_seed {preset.split_seed} and n_canaries {preset.n_canaries} give: "
+                         "this run's networks were trained on other labels; use another --out.")
     return pool, member
 
 # %% ../nbs/06b_jobs.ipynb #a0d17005
@@ -226,6 +233,8 @@ def run_audit_job(out, preset:Preset, m:int, config, data, device=None, progress
     x, y = data
     splits = get_splits(out, preset, n=len(x))
     pool, member = audit_membership(out, preset, splits)
+    if preset.n_canaries:   # the labels the networks train on and the attacks use: the canaries' are wrong
+        y = with_canaries(y, pool, *canary_labels(len(pool), preset.n_canaries, seed=preset.split_seed)); data = (x, y)
     rec = ([SignalRecorder(x, y, pool, signal_epochs(preset.epochs, preset.signal_every), n_aug=preset.n_aug, bs=preset.eval_bs, best=False)]
            if preset.signal_every and config.method != 'dp' else [])
     model, mt = train_role(out, preset, config, m, 'target', data, audit_splits(splits, pool, member[m]), device, progress, cbs=rec)

@@ -17,6 +17,8 @@ from .tradeoff import *
 from .figures import *
 from .audit import ATTACKS as AUDIT_ATTACKS, AUDIT_LABELS, score_matrix
 from .curves import matched_table
+from .exposure import vulnerable_mask, subset_table, pooled_subset_metrics, exposed_points
+from .data import load_cifar10, DataNotFoundError
 
 # %% auto #0
 __all__ = ['make_report', 'publish_run', 'rescore_run', 'report_cli', 'make_audit_report']
@@ -217,38 +219,73 @@ def report_cli(run_dir:str,              # RUN_DIR: the folder given to `sparsep
     for v in rep['paths'].values(): print(*(f'  {x}' for x in (v if isinstance(v, list) else [v])), sep='\n')
 
 # %% ../nbs/07d_report.ipynb #a0d20001
-def _audit_md(summary, paired, preset, matched=None) -> str:
-    "audit.md: the summary and the paired table in Markdown, with the threat model"
+def _md_table(head, rows): return ['| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)] + ['| ' + ' | '.join(r) + ' |' for r in rows]
+
+def _audit_md(summary, paired, preset, matched=None, exposure=None, canaries=None, grid=None) -> str:
+    "audit.md: the summary and the paired tables in Markdown, with the threat model"
     f = lambda v, d: '–' if not np.isfinite(v) else f'{v:.{d}f}'
     head = ['config', 'targets', 'nonzero %', 'train %', 'test %'] + [f'{AUDIT_LABELS[a]} AUC / TPR@1%' for a in AUDIT_ATTACKS]
     lines = [f"# Audit{f' ({preset})' if preset else ''}: every network a target, the other networks its references", "",
              "Threat model: the attacker knows the pool and can train networks like the target on any part of it (the LiRA/RMIA game); "
-             "it does not know which half the target trained on. Mean ± standard error over the target networks.", "",
-             '| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)]
+             "it does not know which half the target trained on. Mean ± standard error over the target networks.", ""]
+    rows = []
     for _, r in summary.iterrows():
         cells = [r.config, str(r.n), f(r.nonzero_pct_mean, 1), f(r.target_train_acc_mean, 1), f"{f(r.target_test_acc_mean, 1)} ± {f(r.target_test_acc_se, 1)}"]
-        cells += [f"{f(r[f'{a}_auc_mean'], 3)} ± {f(r[f'{a}_auc_se'], 3)} / {f(r[f'{a}_tpr_1_mean'], 1)} ± {f(r[f'{a}_tpr_1_se'], 1)}" for a in AUDIT_ATTACKS]
-        lines.append('| ' + ' | '.join(cells) + ' |')
+        rows.append(cells + [f"{f(r[f'{a}_auc_mean'], 3)} ± {f(r[f'{a}_auc_se'], 3)} / {f(r[f'{a}_tpr_1_mean'], 1)} ± {f(r[f'{a}_tpr_1_se'], 1)}" for a in AUDIT_ATTACKS])
+    lines += _md_table(head, rows)
     if len(paired):
         lines += ["", f"Paired differences from dense over the networks (configuration − dense): mean ± s.e., 95 % bootstrap interval, paired t-test p, "
-                  f"Holm's p over all {len(paired)} tests of this table.", "", '| config | attack | metric | difference | 95 % interval | p | Holm p | networks |', '|---|---|---|---|---|---|---|---|']
-        for _, r in paired.iterrows():
-            d = 3 if r.metric == 'auc' else 2
-            lines.append(f"| {r.config} | {AUDIT_LABELS[r.attack]} | {r.metric} | {f(r['diff'], d)} ± {f(r.se, d)} | [{f(r.lo, d)}, {f(r.hi, d)}] | {f(r.p, 3)} | {f(r.p_holm, 3)} | {r.n} |")
+                  f"Holm's p over all {len(paired)} tests of this table.", ""]
+        lines += _md_table(['config', 'attack', 'metric', 'difference', '95 % interval', 'p', 'Holm p', 'networks'],
+                           [[r.config, AUDIT_LABELS[r.attack], r.metric, f"{f(r['diff'], d)} ± {f(r.se, d)}", f"[{f(r.lo, d)}, {f(r.hi, d)}]", f(r.p, 3), f(r.p_holm, 3), str(r.n)]
+                            for _, r in paired.iterrows() for d in [3 if r.metric == 'auc' else 2]])
     if matched is not None and len(matched):
-        lines += ["", "At equal accuracy: each configuration at its best epoch against a curve configuration stopped at the same test accuracy (the stopping epoch "
-                  "chosen on the other networks' curves, never the target's), paired by network: difference in the leakage column, configuration − stopped.", "",
-                  '| configuration | against | leakage | difference | 95 % interval | p | accuracy left over | networks |', '|---|---|---|---|---|---|---|---|']
-        for _, r in matched.iterrows():
-            lines.append(f"| {r.point} | {r.curve} stopped | {r.leak} | {f(r['diff'], 2)} ± {f(r.se, 2)} | [{f(r.lo, 2)}, {f(r.hi, 2)}] | {f(r.p, 3)} | {f(r.acc_diff, 1)} | {r.n} of {r.n_networks} |")
+        lines += ["", "## At equal accuracy", "", "Each configuration at its best epoch against a curve configuration stopped at the same accuracy (test: the OUT half; train: "
+                  "the IN half), the stopping point chosen on the other networks' curves, never the target's, and read between recorded epochs by linear "
+                  "interpolation; paired by network: difference in the leakage column, configuration − stopped.", ""]
+        lines += _md_table(['configuration', 'against', 'matched on', 'leakage', 'difference', '95 % interval', 'p', 'accuracy left over', 'networks'],
+                           [[r.point, f'{r.curve} stopped', r.matched_on, r.leak, f"{f(r['diff'], 2)} ± {f(r.se, 2)}", f"[{f(r.lo, 2)}, {f(r.hi, 2)}]", f(r.p, 3),
+                             f(r.acc_diff, 1), f'{r.n} of {r.n_networks}'] for _, r in matched.iterrows()])
+    if exposure is not None and len(exposure):
+        lines += ["", "## The points dense exposes most", "", "TPR at 1 % FPR on the members of each target that are among dense's 1 % most exposed pool points "
+                  "(highest mean online-LiRA score over the dense networks that trained on them, the target's own network left out), at the threshold "
+                  "giving 1 % FPR over all the target's non-members; paired by network, configuration − dense, Holm's p over the table.", ""]
+        lines += _md_table(['config', 'attack', 'difference', '95 % interval', 'p', 'Holm p', 'networks'],
+                           [[r.config, AUDIT_LABELS[r.attack], f"{f(r['diff'], 2)} ± {f(r.se, 2)}", f"[{f(r.lo, 2)}, {f(r.hi, 2)}]", f(r.p, 3), f(r.p_holm, 3), str(r.n)]
+                            for _, r in exposure.iterrows() if r.metric == 'tpr_1'])
+    if canaries is not None and len(canaries):
+        lines += ["", "## Canaries", "", "Pool points given a wrong label before training (the same for every configuration): the canaries alone, members "
+                  "against non-members, all targets pooled (Aerni et al. 2024). A defense that protects average points but not these protects nobody who needs it.", ""]
+        lines += _md_table(['config', 'attack', 'AUC', 'TPR@0.1%', 'TPR@1%', 'member / non-member scores'],
+                           [[r.config, AUDIT_LABELS[r.attack], f(r.auc, 3), f(r['tpr_0.1'], 1), f(r.tpr_1, 1), f'{r.n_members} / {r.n_nonmembers}'] for _, r in canaries.iterrows()])
+    if grid is not None:
+        lines += ["", "## The most exposed images", "", grid]
     return '\n'.join(lines) + '\n'
 
 # %% ../nbs/07d_report.ipynb #a0d20002
+def _pool_images(data):
+    "The dataset (x, y) for the image grid: `data` itself if it is a pair, else CIFAR-10 from the folder `data` (or the usual places); None if there is none"
+    if isinstance(data, tuple): return data
+    try: return load_cifar10(data, download=False)
+    except DataNotFoundError: return None
+
+def _exposure_tables(scores:dict, member, canary, n_boot:int):
+    "TPR on dense's most exposed 1 % per target (and paired), the canaries pooled, from every configuration's score matrices"
+    sc = {c: s for c, (s, _) in scores.items()}
+    subsets = {'dense_top1': vulnerable_mask(sc['dense']['lira_online'], member, 0.01)} if 'dense' in sc else {}
+    if len(canary): subsets['canaries'] = np.isin(np.arange(member.shape[1]), canary)
+    per = subset_table(sc, member, subsets) if subsets else pd.DataFrame()
+    paired = pd.concat([audit_paired_table(per[per.subset == s].drop(columns='subset'), metrics=('tpr_1', 'tpr_0.1'), n_boot=n_boot).assign(subset=s)
+                        for s in subsets if 'dense' in sc], ignore_index=True) if len(per) else pd.DataFrame()
+    can = pooled_subset_metrics(sc, member, subsets['canaries']) if len(canary) else pd.DataFrame()
+    return per, paired, can
+
 def make_audit_report(run_dir,        # run folder of `sparsepriv_run` under the audit protocol (or its published copy)
                       out_dir=None,   # where to write; default: `RUN_DIR/report`
                       n_boot:int=2000,# bootstrap resamples of the networks in the paired table
+                      data=None,      # CIFAR-10 for the exposed-images grid: a folder, or `(x, y)`; default `$SPARSEPRIV_DATA`, then the usual places (no download)
                      ) -> dict:
-    "Write the audit's summary and paired tables, `audit.md` and its figures (PNG + PDF), atomically and reproducibly; return paths and tables"
+    "Write the audit's tables, `audit.md` and its figures (PNG + PDF), atomically and reproducibly; return paths and tables"
     base = Path(run_dir).expanduser()
     if not (base/'audit.csv').exists(): raise FileNotFoundError(f"No audit.csv in {base}: is it a run of the audit protocol (--protocol audit) that has finished a configuration?")
     adf = pd.read_csv(base/'audit.csv')
@@ -258,8 +295,15 @@ def make_audit_report(run_dir,        # run folder of `sparsepriv_run` under the
     except OSError as e: raise PermissionError(f"Cannot create the report folder {out} ({e.strerror}): pass another with --out.") from None
     preset = _run_info(base).get('name')
     summary, paired = audit_summary_table(adf), audit_paired_table(adf, n_boot=n_boot)
-    sig = {c: np.load(base/'audit'/f'{c}.npz') for c in summary.config}
+    sig = {}
+    for c in summary.config:
+        with np.load(base/'audit'/f'{c}.npz') as z: sig[c] = dict(phi=z['phi'], member=z['member'], pool=z['pool'])
     scores = {c: (score_matrix(z['phi'], z['member']), z['member']) for c, z in sig.items()}
+    member, pool = next(iter(sig.values()))['member'], next(iter(sig.values()))['pool']
+    canary = shift = np.zeros(0, np.int64)
+    if (mf := base/'audit'/'membership.npz').exists():
+        with np.load(mf) as z:
+            if 'canary' in z: canary, shift = z['canary'], z['canary_shift']
     tag = f' ({preset} preset)' if preset else ''
     figs = dict(audit_figure1=plot_audit_figure1(summary, title=f'Audit{tag}: test accuracy against leakage, mean ± s.e. over the targets'),
                 audit_roc=plot_audit_rocs(scores, title=f'Audit{tag}: ROC, all targets pooled'))
@@ -268,12 +312,21 @@ def make_audit_report(run_dir,        # run folder of `sparsepriv_run` under the
     if len(cur):   # curves along training (--signal_every): the dense and small-dense curves are the baselines at equal accuracy
         figs['audit_curves'] = plot_curves(cur, adf, title=f'Audit{tag}: along training, mean over the networks (markers: best epochs)')
         bases = [c for c in config_order(cur.config.unique()) if c == 'dense' or c.startswith('small-')]
-        if bases: matched = pd.concat([matched_table(cur, adf, c, n_boot=n_boot) for c in bases], ignore_index=True)
+        accs = [a for a in ('test', 'train') if f'{a}_acc' in cur]
+        if bases: matched = pd.concat([matched_table(cur, adf, c, acc=a, n_boot=n_boot) for a in accs for c in bases], ignore_index=True)
+    per, exposure, can = _exposure_tables(scores, member, canary, n_boot)
+    xy, grid = _pool_images(data), None
+    if xy is not None:
+        rows = {c: exposed_points(s['lira_online'], member, 8) for c, (s, _) in scores.items()}
+        figs['audit_exposed'] = plot_exposed(*xy, pool, rows, canary, shift, title=f'Audit{tag}: the 8 pool images each configuration exposes most (online LiRA)')
+        grid = "![the most exposed images](audit_exposed.png): per configuration, the 8 pool points with the highest mean online-LiRA score over the networks that trained on them; canaries framed in red."
+    else: print("  no CIFAR-10 found: the exposed-images grid is left out (pass the data folder, or set SPARSEPRIV_DATA)", flush=True)
     paths = dict(audit_summary=out/'audit_summary.csv', audit_paired=out/'audit_paired.csv', audit_md=out/'audit.md',
                  **{k: [out/f'{k}.png', out/f'{k}.pdf'] for k in figs})
-    if len(matched): paths['audit_matched'] = out/'audit_matched.csv'
-    for k, t in (('audit_summary', summary), ('audit_paired', paired), ('audit_matched', matched)):
-        if k in paths: atomic_write(paths[k], lambda tmp: t.to_csv(tmp, index=False))
+    tables = dict(audit_summary=summary, audit_paired=paired, audit_matched=matched, audit_exposure=per, audit_exposure_paired=exposure, audit_canaries=can)
+    for k, t in tables.items():
+        if k in paths or len(t): paths.setdefault(k, out/f'{k}.csv'); atomic_write(paths[k], lambda tmp: t.to_csv(tmp, index=False))
     for k, fig in figs.items(): _save_fig(fig, paths[k])
-    atomic_write(paths['audit_md'], lambda t: Path(t).write_text(_audit_md(summary, paired, preset, matched)))
-    return dict(paths=paths, summary=summary, paired=paired, matched=matched)
+    md = _audit_md(summary, paired, preset, matched, exposure[exposure.subset == 'dense_top1'] if len(exposure) else None, can, grid)
+    atomic_write(paths['audit_md'], lambda t: Path(t).write_text(md))
+    return dict(paths=paths, summary=summary, paired=paired, matched=matched, exposure=per, exposure_paired=exposure, canaries=can)

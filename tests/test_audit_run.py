@@ -11,7 +11,7 @@ from sparsepriv.config import ATTACK_METRICS
 from sparsepriv.audit import ATTACKS, audit_from_signals
 from sparsepriv.test_utils import BIN, run_cli, run_main, all_files_parse, stamps, networks, same_weights
 
-ARGS = ['--preset', 'smoke-audit', '--quiet', '--threads', '1']
+ARGS = ['--preset', 'smoke-audit', '--quiet', '--threads', '1', '--signal_every', '1', '--n_canaries', '4']   # curves and canaries on: the report shows them
 SLOW = 4 * 3600   # seconds: the tests run at the lowest priority on a shared machine
 M = 8
 TWO = ['--configs', 'dense', 'imp-k1']   # the killed run: the chain only (a third of the trainings fewer)
@@ -31,6 +31,7 @@ def full(tmp_path_factory):
 def test_membership_signals_and_table(full):
     z = np.load(full/'audit'/'membership.npz')
     member, pool = z['member'], z['pool']
+    assert len(z['canary']) == 4 and ((z['canary_shift'] >= 1) & (z['canary_shift'] <= 9)).all()
     assert member.shape == (M, len(pool)) and (member.sum(0) == M // 2).all(), 'every pool point IN for exactly M/2 networks'
     df = pd.read_csv(full/'audit.csv')
     configs = ['dense', 'imp-k1', 'bfly-S3-L2']
@@ -97,7 +98,12 @@ def test_report_of_an_audit_run(full, tmp_path):
     r = run_main('sparsepriv_report', full, '--out', tmp_path/'a', '--boot', '200')
     assert r.returncode == 0 and 'paired differences from dense' in r.stdout, r.stdout + r.stderr[-3000:]
     files = sorted((tmp_path/'a').iterdir())
-    assert {f.name for f in files} >= {'audit_summary.csv', 'audit_paired.csv', 'audit.md', 'audit_figure1.png', 'audit_roc.pdf'}
+    assert {f.name for f in files} >= {'audit_summary.csv', 'audit_paired.csv', 'audit.md', 'audit_figure1.png', 'audit_roc.pdf', 'audit_curves.png',
+                                       'audit_matched.csv', 'audit_exposed.png', 'audit_exposure_paired.csv', 'audit_canaries.csv'}
+    m = pd.read_csv(tmp_path/'a'/'audit_matched.csv')
+    assert set(m.matched_on) == {'test_acc', 'train_acc'} and set(m.point) == {'bfly-S3-L2', 'imp-k1'}
+    c = pd.read_csv(tmp_path/'a'/'audit_canaries.csv')
+    assert (c.n_members + c.n_nonmembers == 4 * M).all(), 'the 4 canaries, pooled over the M targets'
     s = pd.read_csv(tmp_path/'a'/'audit_summary.csv')
     assert sorted(s.config) == ['bfly-S3-L2', 'dense', 'imp-k1'] and (s.n == M).all()
     r = run_main('sparsepriv_report', full, '--out', tmp_path/'b', '--boot', '200')
