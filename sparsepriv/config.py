@@ -246,10 +246,16 @@ PRESETS = {
                           description='The audit protocol at smoke size: 8 networks per configuration (dense, one butterfly, one IMP round), '
                                       'each on 220 of a 440-image pool, 1 epoch: a check that the audit runs end to end. Its numbers mean nothing.'),
     'quick': Preset('quick', size=350, n_valid=50, epochs=60, bs=32, augment=False, seeds=(0,),
-                    configs=('dense', 'bfly-S2-L2', 'bfly-S2-L3', 'imp-k1', 'imp-k2', 'imp-k3'), n_ref=0,
-                    description='A 15-minute taste on real CIFAR-10, not an answer: 300 training images per network, no '
-                                'augmentation, 60 epochs of batch 32, one seed (no error bars); its differences are dominated '
-                                'by how long each network trained.'),
+                    configs=('dense', 'bfly-S2-L2', 'imp-k1'), protocol='audit', n_networks=4, signal_every=10, n_canaries=6,
+                    description='A first run of the audit on real CIFAR-10 in about a quarter of an hour on 2 CPU cores, not an answer: '
+                                '4 networks per configuration (dense, one butterfly, one IMP round), each on a random half (325 images) '
+                                'of a 650-image pool with 6 mislabelled canaries, no augmentation, 60 epochs of batch 32, signals every 10 epochs: '
+                                'it shows the curves, the matched-accuracy tables and the exposed images for real, with 4 targets (wide intervals).'),
+    'quick-paper': Preset('quick-paper', size=350, n_valid=50, epochs=60, bs=32, augment=False, seeds=(0,),
+                          configs=('dense', 'bfly-S2-L2', 'bfly-S2-L3', 'imp-k1', 'imp-k2', 'imp-k3'), n_ref=0,
+                          description="The paper's protocol as a 15-minute taste on real CIFAR-10, not an answer: 300 training images per network, no "
+                                      'augmentation, 60 epochs of batch 32, one seed (no error bars); its differences are dominated '
+                                      'by how long each network trained. (Before the audit, this was `quick`.)'),
     'cpu': Preset('cpu', size=3000, n_valid=250, epochs=30, bs=128, augment=False, seeds=(0, 1, 2), imp_fraction=0.45,
                   configs=('dense', 'bfly-S1-L2', 'bfly-S2-L2', 'imp-k1', 'imp-k2', 'imp-k3', 'retrain-k3', 'small-p17'),
                   description='The study at the scale of 2 CPU cores, designed by measurement (see the probes in 06a_config): '
@@ -258,6 +264,14 @@ PRESETS = {
                               'dense, 2 butterfly configs (32 % and 16 % nonzero), IMP to 17 % nonzero in 3 rounds of 45 % '
                               '(the paper: 20 %), and two controls at the deepest round: retrain-k3 and small-p17. '
                               'Its first run: 2 h 59 min on 2 CPU cores (results in nbs/results/cpu).'),
+    'cpu-audit': Preset('cpu-audit', size=2000, n_valid=250, epochs=30, bs=128, augment=False, seeds=(0,), imp_fraction=0.45,
+                        configs=('dense', 'imp-k1', 'imp-k2', 'imp-k3', 'retrain-k3', 'bfly-S1-L2', 'bfly-S2-L2', 'small-p17', 'small-p32', 'small-p55'),
+                        protocol='audit', n_networks=12, signal_every=5, amp=True,
+                        description='The audit study at the scale of 2 CPU cores (see the probes in 06a_config): 12 networks per configuration, each on '
+                                    'a random half (1,875 images) of a 3,750-image pool, 250 validation images outside it, no augmentation, 30 epochs of '
+                                    'batch 128 under bf16 autocast, signals every 5 epochs; dense, IMP to 17 % nonzero in 3 rounds of 45 %, retrain-k3, '
+                                    'two butterfly configs and three small dense networks spanning their nonzero counts (17, 32, 55 %). '
+                                    'Estimated 2.9 h with 2 worker processes of one thread (--executor processes --threads 1).'),
     'paper': Preset('paper', size=15000, n_valid=1000, epochs=300, bs=256, augment=True, seeds=(0, 1, 2),
                     configs=('dense',) + BUTTERFLY_CONFIGS + imp_configs(24), n_ref=1,
                     description="The paper's protocol, with the readings listed in the 'paper vs package' table of the README: "

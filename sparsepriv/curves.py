@@ -15,7 +15,7 @@ from .likelihood import model_signals
 from .audit import paired_over_networks
 
 # %% auto #0
-__all__ = ['signal_epochs', 'SignalRecorder', 'frontier_point', 'frontier', 'stop_epochs', 'matched_table']
+__all__ = ['signal_epochs', 'SignalRecorder', 'frontier_point', 'frontier', 'stop_epochs', 'peak_epochs', 'matched_table']
 
 # %% ../nbs/05d_curves.ipynb #c0e5d006
 def signal_epochs(epochs:int, every:int) -> list[int]:
@@ -109,27 +109,42 @@ def stop_epochs(cur, config:str, acc, leak:str, acc_col:str='test_acc') -> np.nd
 
 def _fmt_epoch(e): return '–' if not np.isfinite(e) else f'{round(float(e), 1):g}'
 
+def peak_epochs(cur, config:str, acc_col:str='test_acc') -> np.ndarray:
+    "For each network m (in order), the recorded cumulative epoch at which the *other* networks' mean accuracy is highest (the earliest if tied)"
+    A = cur[cur.config == config].pivot(index='network', columns='cum_epoch', values=acc_col).sort_index()
+    return np.array([A.columns[int(np.argmax(A.drop(index=m).mean().to_numpy()))] for m in A.index])
+
+def _point_rows(cur, adf, b, pc, ac, leak, point):
+    "Configuration b's accuracy and leakage per network: at its curve's peak (chosen on the other networks) or at its best epoch"
+    if point == 'curve' and b in set(cur.config):
+        cb = cur[cur.config == b].set_index(['network', 'cum_epoch'])
+        nets = np.sort(cur[cur.config == b].network.unique()); pe = peak_epochs(cur, b)
+        return pd.DataFrame({pc: [cb.loc[(m, e), ac] for m, e in zip(nets, pe)], leak: [cb.loc[(m, e), leak] for m, e in zip(nets, pe)]}, index=nets), 'curve peak'
+    return adf[adf.config == b].set_index('network').sort_index(), 'best epoch'
+
 def matched_table(cur:pd.DataFrame, # curves: rows (config, network, cum_epoch, test_acc, train_acc, {attack}_{metric}...), e.g. `audit_curves.csv`
                   adf:pd.DataFrame, # the audit table at the best epochs (`audit.csv`)
                   curve:str,        # configuration A, read along its curve (e.g. 'dense')
                   leak:str='lira_online_tpr_1', # the leakage column
                   points=None,      # configurations B, at their best epochs (default: every other configuration of `adf`)
                   acc:str='test',   # the accuracy to match: 'test' (OUT half) or 'train' (IN half)
+                  point:str='curve',# where B is read: 'curve' (its curve where its other networks' mean test accuracy peaks) or 'best' (its best epoch, `adf`)
                   n_boot:int=2000, seed:int=0) -> pd.DataFrame:
     "B at its best epoch against A stopped at B's accuracy (stopping point chosen on the other networks, read by interpolation), paired by network"
     if acc not in ('test', 'train'): raise ValueError(f"acc must be 'test' or 'train' (the accuracy to match), got {acc!r}.")
+    if point not in ('curve', 'best'): raise ValueError(f"point must be 'curve' or 'best' (where B is read), got {point!r}.")
     rows, ac, pc = [], f'{acc}_acc', f'target_{acc}_acc'
     ca = cur[cur.config == curve]
     A, L = (ca.pivot(index='network', columns='cum_epoch', values=v).sort_index() for v in (ac, leak))
     epochs = A.columns.to_numpy().astype(np.float64)
     read = lambda T, m, e: float(np.interp(e, epochs, T.loc[m].to_numpy()))   # network m's curve between its records
     for b in [p for p in (points or adf.config.unique()) if p != curve]:
-        pb = adf[adf.config == b].set_index('network').sort_index()
+        pb, at = _point_rows(cur, adf, b, pc, ac, leak, point)
         stop = stop_epochs(cur, curve, pb[pc].to_numpy(), leak, acc_col=ac)
         keep = np.isfinite(stop); nets, st = pb.index.to_numpy()[keep], stop[keep]
         la, aa = (np.array([read(T, m, e) for m, e in zip(nets, st)]) for T in (L, A))
         ta, tb = pd.DataFrame({'target': nets, 'v': la}), pd.DataFrame({'target': nets, 'v': pb.loc[nets, leak].to_numpy()})
         r = paired_over_networks(ta, tb, 'v', n_boot=n_boot, seed=seed) if len(nets) else dict(diff=np.nan, se=np.nan, p=np.nan, n=0, lo=np.nan, hi=np.nan)
-        rows.append(dict(point=b, curve=curve, matched_on=ac, leak=leak, **r, acc_diff=float(np.mean(pb.loc[nets, pc].to_numpy() - aa)) if len(nets) else np.nan,
+        rows.append(dict(point=b, point_at=at, curve=curve, matched_on=ac, leak=leak, **r, acc_diff=float(np.mean(pb.loc[nets, pc].to_numpy() - aa)) if len(nets) else np.nan,
                          stop_epochs=' '.join(map(_fmt_epoch, stop)), n_networks=len(pb)))
     return pd.DataFrame(rows)

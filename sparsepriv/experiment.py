@@ -175,7 +175,7 @@ _RUN_EXAMPLES = ("examples:\n"
     "  sparsepriv_run --preset paper --out /scratch/runs/paper --executor slurm --partition gpu --time 2880 \\\n"
     "      --gpus_per_job 1 --cpus_per_job 8 --mem_gb 32 --setup 'module load cuda' --sbatch constraint=a100")
 
-def _run_options(preset:str='quick',   # smoke, quick, cpu or paper; the options below override its fields
+def _run_options(preset:str='quick',   # smoke, smoke-audit, quick (the audit), quick-paper, cpu, cpu-audit or paper; the options below override its fields
                  out:str=None,         # output folder (created; rerun with the same folder to resume)
                  data:str=None,        # CIFAR-10 folder (default: $SPARSEPRIV_DATA, then the usual places, then download)
                  imp_rounds:int=None,  # shorthand: the preset's configurations without imp-k*, plus imp-k1 .. imp-k<N>
@@ -186,7 +186,7 @@ def _parser(preset_cls=Preset):
     p = argparse.ArgumentParser(prog='sparsepriv_run', formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Run the sparsity-vs-privacy study: for each seed and sparsity configuration, train a target and a "
                     "shadow ResNet-20 on CIFAR-10, attack the target (membership inference), and write one result row.",
-        epilog="presets:\n" + "\n".join(f"  {k:6s} {v.description}" for k, v in PRESETS.items()) +
+        epilog="presets:\n" + "\n".join(f"  {k:11s} {v.description}" for k, v in PRESETS.items()) +
                "\n\nconfigurations: dense, bfly-S<S>-L<L> (S in 1..3 last segments butterflized, L in 2..3 factors), "
                "imp-k<k> (k IMP rounds);\ncontrols: retrain-k<k> (IMP's chain, nothing pruned), rimp-k<k> (random pruning), "
                "small-p<pct> (narrower dense network), dp-e<eps> / dp-einf (DP-SGD).\nA rerun with the same --out resumes and "

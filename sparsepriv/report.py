@@ -17,6 +17,7 @@ from .tradeoff import *
 from .figures import *
 from .audit import ATTACKS as AUDIT_ATTACKS, AUDIT_LABELS, score_matrix
 from .curves import matched_table
+from .questions import questions_table, MARGIN
 from .exposure import vulnerable_mask, subset_table, pooled_subset_metrics, exposed_points
 from .data import load_cifar10, DataNotFoundError
 
@@ -221,7 +222,7 @@ def report_cli(run_dir:str,              # RUN_DIR: the folder given to `sparsep
 # %% ../nbs/07d_report.ipynb #a0d20001
 def _md_table(head, rows): return ['| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)] + ['| ' + ' | '.join(r) + ' |' for r in rows]
 
-def _audit_md(summary, paired, preset, matched=None, exposure=None, canaries=None, grid=None) -> str:
+def _audit_md(summary, paired, preset, matched=None, exposure=None, canaries=None, grid=None, questions=None) -> str:
     "audit.md: the summary and the paired tables in Markdown, with the threat model"
     f = lambda v, d: '–' if not np.isfinite(v) else f'{v:.{d}f}'
     head = ['config', 'targets', 'nonzero %', 'train %', 'test %'] + [f'{AUDIT_LABELS[a]} AUC / TPR@1%' for a in AUDIT_ATTACKS]
@@ -233,6 +234,13 @@ def _audit_md(summary, paired, preset, matched=None, exposure=None, canaries=Non
         cells = [r.config, str(r.n), f(r.nonzero_pct_mean, 1), f(r.target_train_acc_mean, 1), f"{f(r.target_test_acc_mean, 1)} ± {f(r.target_test_acc_se, 1)}"]
         rows.append(cells + [f"{f(r[f'{a}_auc_mean'], 3)} ± {f(r[f'{a}_auc_se'], 3)} / {f(r[f'{a}_tpr_1_mean'], 1)} ± {f(r[f'{a}_tpr_1_se'], 1)}" for a in AUDIT_ATTACKS])
     lines += _md_table(head, rows)
+    if questions is not None and len(questions):
+        lines += ["", "## The questions, fixed before the run", "", f"Primary endpoint {questions.endpoint.iloc[0]} (the stronger of online LiRA and RMIA on dense), "
+                  f"configuration − comparator, paired by network; 95 % bootstrap interval; Holm's p over all {len(questions)} rows; verdict: Holm p < 0.05 "
+                  f"gives 'leaks less' or 'leaks more', else an interval inside ±{MARGIN:g} TPR points 'no different', else 'cannot tell'.", ""]
+        lines += _md_table(['question', 'configuration', 'against', 'difference', '95 % interval', 'p', 'Holm p', 'networks', 'verdict', 'note'],
+                           [[r.question, r.config, r.against, f"{f(r['diff'], 2)} ± {f(r.se, 2)}", f"[{f(r.lo, 2)}, {f(r.hi, 2)}]", f(r.p, 3), f(r.p_holm, 3), str(r.n), r.verdict, r.note]
+                            for _, r in questions.iterrows()])
     if len(paired):
         lines += ["", f"Paired differences from dense over the networks (configuration − dense): mean ± s.e., 95 % bootstrap interval, paired t-test p, "
                   f"Holm's p over all {len(paired)} tests of this table.", ""]
@@ -240,11 +248,12 @@ def _audit_md(summary, paired, preset, matched=None, exposure=None, canaries=Non
                            [[r.config, AUDIT_LABELS[r.attack], r.metric, f"{f(r['diff'], d)} ± {f(r.se, d)}", f"[{f(r.lo, d)}, {f(r.hi, d)}]", f(r.p, 3), f(r.p_holm, 3), str(r.n)]
                             for _, r in paired.iterrows() for d in [3 if r.metric == 'auc' else 2]])
     if matched is not None and len(matched):
-        lines += ["", "## At equal accuracy", "", "Each configuration at its best epoch against a curve configuration stopped at the same accuracy (test: the OUT half; train: "
-                  "the IN half), the stopping point chosen on the other networks' curves, never the target's, and read between recorded epochs by linear "
-                  "interpolation; paired by network: difference in the leakage column, configuration − stopped.", ""]
-        lines += _md_table(['configuration', 'against', 'matched on', 'leakage', 'difference', '95 % interval', 'p', 'accuracy left over', 'networks'],
-                           [[r.point, f'{r.curve} stopped', r.matched_on, r.leak, f"{f(r['diff'], 2)} ± {f(r.se, 2)}", f"[{f(r.lo, 2)}, {f(r.hi, 2)}]", f(r.p, 3),
+        lines += ["", "## At equal accuracy", "", "Each configuration, read on its own curve where its other networks' mean test accuracy peaks (or at its best epoch where it has no "
+                  "curve: `point at`), against a curve configuration stopped at the same accuracy (test: the OUT half; train: the IN half), the stopping point "
+                  "chosen on the other networks' curves, never the target's, and read between recorded epochs by linear interpolation; references always "
+                  "at the same epoch as the target; paired by network: difference in the leakage column, configuration − stopped.", ""]
+        lines += _md_table(['configuration', 'point at', 'against', 'matched on', 'leakage', 'difference', '95 % interval', 'p', 'accuracy left over', 'networks'],
+                           [[r.point, r.point_at, f'{r.curve} stopped', r.matched_on, r.leak, f"{f(r['diff'], 2)} ± {f(r.se, 2)}", f"[{f(r.lo, 2)}, {f(r.hi, 2)}]", f(r.p, 3),
                              f(r.acc_diff, 1), f'{r.n} of {r.n_networks}'] for _, r in matched.iterrows()])
     if exposure is not None and len(exposure):
         lines += ["", "## The points dense exposes most", "", "TPR at 1 % FPR on the members of each target that are among dense's 1 % most exposed pool points "
@@ -310,11 +319,12 @@ def make_audit_report(run_dir,        # run folder of `sparsepriv_run` under the
     cur = pd.read_csv(base/'audit_curves.csv') if (base/'audit_curves.csv').exists() else pd.DataFrame()
     matched = pd.DataFrame()
     if len(cur):   # curves along training (--signal_every): the dense and small-dense curves are the baselines at equal accuracy
-        figs['audit_curves'] = plot_curves(cur, adf, title=f'Audit{tag}: along training, mean over the networks (markers: best epochs)')
+        figs['audit_curves'] = plot_curves(cur, adf, title=f'Audit{tag}: along training, references at the same epoch; markers: best epochs, references at theirs')
         bases = [c for c in config_order(cur.config.unique()) if c == 'dense' or c.startswith('small-')]
         accs = [a for a in ('test', 'train') if f'{a}_acc' in cur]
         if bases: matched = pd.concat([matched_table(cur, adf, c, acc=a, n_boot=n_boot) for a in accs for c in bases], ignore_index=True)
     per, exposure, can = _exposure_tables(scores, member, canary, n_boot)
+    questions = questions_table(adf, cur, exposure, n_boot=n_boot) if 'dense' in set(adf.config) else pd.DataFrame()
     xy, grid = _pool_images(data), None
     if xy is not None:
         rows = {c: exposed_points(s['lira_online'], member, 8) for c, (s, _) in scores.items()}
@@ -323,10 +333,10 @@ def make_audit_report(run_dir,        # run folder of `sparsepriv_run` under the
     else: print("  no CIFAR-10 found: the exposed-images grid is left out (pass the data folder, or set SPARSEPRIV_DATA)", flush=True)
     paths = dict(audit_summary=out/'audit_summary.csv', audit_paired=out/'audit_paired.csv', audit_md=out/'audit.md',
                  **{k: [out/f'{k}.png', out/f'{k}.pdf'] for k in figs})
-    tables = dict(audit_summary=summary, audit_paired=paired, audit_matched=matched, audit_exposure=per, audit_exposure_paired=exposure, audit_canaries=can)
+    tables = dict(audit_summary=summary, audit_paired=paired, audit_matched=matched, audit_exposure=per, audit_exposure_paired=exposure, audit_canaries=can, audit_questions=questions)
     for k, t in tables.items():
         if k in paths or len(t): paths.setdefault(k, out/f'{k}.csv'); atomic_write(paths[k], lambda tmp: t.to_csv(tmp, index=False))
     for k, fig in figs.items(): _save_fig(fig, paths[k])
-    md = _audit_md(summary, paired, preset, matched, exposure[exposure.subset == 'dense_top1'] if len(exposure) else None, can, grid)
+    md = _audit_md(summary, paired, preset, matched, exposure[exposure.subset == 'dense_top1'] if len(exposure) else None, can, grid, questions)
     atomic_write(paths['audit_md'], lambda t: Path(t).write_text(md))
-    return dict(paths=paths, summary=summary, paired=paired, matched=matched, exposure=per, exposure_paired=exposure, canaries=can)
+    return dict(paths=paths, summary=summary, paired=paired, matched=matched, exposure=per, exposure_paired=exposure, canaries=can, questions=questions)

@@ -65,7 +65,7 @@ def test_rerun_recomputes_nothing(smoke_run):
     assert stamps(out, '**/*.pt') | stamps(out, 'jobs/*/*') == before
 
 @pytest.mark.parametrize('args, message', [
-    (['--preset', 'fast'], "Unknown preset 'fast': choose one of smoke, smoke-audit, quick, cpu, paper"),
+    (['--preset', 'fast'], "Unknown preset 'fast': choose one of smoke, smoke-audit, quick, quick-paper, cpu, cpu-audit, paper"),
     (['--preset', 'smoke', '--configs', 'dense', 'bfly-S4-L2'], 'S (segments replaced, counted from the last) must be 1, 2 or 3'),
     (['--preset', 'smoke', '--configs', 'bfly-S1-L7'], 'L (number of butterfly factors) must be 2 or 3'),
     (['--preset', 'smoke', '--configs', 'imp-k0'], 'k (IMP rounds) must be an integer between 1 and'),
