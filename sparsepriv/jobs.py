@@ -25,7 +25,8 @@ from .runfolder import (split_file, job_dir, network_dir, chain_dir, round_dir, 
 
 # %% auto #0
 __all__ = ['METRIC_KEYS', 'get_splits', 'make_model', 'check_chain', 'train_role', 'likelihood_stage', 'run_job', 'audit_pool',
-           'audit_splits', 'audit_membership', 'run_audit_job', 'curve_table', 'write_audit', 'job_line']
+           'audit_splits', 'audit_membership', 'run_audit_job', 'curve_table', 'config_tables', 'write_audit',
+           'job_line']
 
 # %% ../nbs/06b_jobs.ipynb #f515a0cd
 def get_splits(out, preset:Preset, n:int=60000) -> Splits:
@@ -301,6 +302,12 @@ def curve_table(member, epochs, cum_epochs, phi_epochs, correct_epochs) -> pd.Da
         rows.append(t)
     return pd.concat(rows, ignore_index=True)
 
+def config_tables(config:str, rows:pd.DataFrame, phi, member, curve:dict|None=None) -> tuple[pd.DataFrame, pd.DataFrame|None]:
+    "`(table, curve table)` of one configuration: its training rows joined with every attack's metrics per target, and the audit at every recorded epoch"
+    met = audit_table(phi, member).rename(columns={'target': 'network'})
+    return (pd.DataFrame(rows).merge(met, on='network', validate='one_to_one'),
+            curve_table(member, **curve).assign(config=config) if curve else None)
+
 
 # %% ../nbs/06b_jobs.ipynb #a0d17008
 def write_audit(out, preset:Preset) -> pd.DataFrame:
@@ -319,9 +326,9 @@ def write_audit(out, preset:Preset) -> pd.DataFrame:
             cur = _config_curves(out, M, c) if preset.signal_every and Config.parse(c).method != 'dp' else {}   # DP-SGD: no curve
             if tab is None or (cur and not (audit_dir(out)/f'{c}_curve.csv').exists()):
                 save_signals(fs, phi, member, pool, seed=np.int64(preset.split_seed), **cur)
-                if cur: atomic_write_text(audit_dir(out)/f'{c}_curve.csv', curve_table(member, **cur).assign(config=c).to_csv(index=False))
-                met = audit_table(phi, member).rename(columns={'target': 'network'})
-                atomic_write_text(fc, pd.DataFrame(rows).merge(met, on='network', validate='one_to_one').to_csv(index=False))
+                t, ct = config_tables(c, rows, phi, member, cur)
+                if cur: atomic_write_text(audit_dir(out)/f'{c}_curve.csv', ct.to_csv(index=False))
+                atomic_write_text(fc, t.to_csv(index=False))
                 tab = pd.read_csv(fc)   # as a later call reads it back: the same table either way
             tables.append(tab)
         df = pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=['network', 'config'])   # none complete yet: a header

@@ -8,11 +8,14 @@ import numpy as np
 import pandas as pd
 from .audit import paired_over_networks
 from .config import Config
-from .stats import holm
+from .stats import holm, summarize
+from .tradeoff import tradeoff_ratio, fit_slopes
+from .results import PAPER_RANGE, PAPER_RATIO, PAPER_SLOPE
 from .curves import matched_table
 
 # %% auto #0
-__all__ = ['MARGIN', 'ALPHA', 'PRIMARY_ATTACKS', 'SPARSE_METHODS', 'primary_attack', 'verdict', 'questions_table']
+__all__ = ['MARGIN', 'ALPHA', 'PRIMARY_ATTACKS', 'SPARSE_METHODS', 'primary_attack', 'verdict', 'questions_table',
+           'audit_headline']
 
 # %% ../nbs/07c_questions.ipynb #9f1d20f0
 MARGIN = 2.0            # TPR points: an interval inside ±MARGIN is "no different"
@@ -75,3 +78,12 @@ def questions_table(adf:pd.DataFrame,                # the audit table at the be
     df['p_holm'] = holm(df.p.to_numpy())
     df['verdict'] = [verdict(r.p_holm, r.lo, r.hi, r['diff'], margin) for _, r in df.iterrows()]
     return df
+
+# %% ../nbs/07c_questions.ipynb #76173a43
+def audit_headline(adf:pd.DataFrame, attack:str=None, lo:float=PAPER_RANGE[0], hi:float=PAPER_RANGE[1]) -> dict:
+    "The paper's trade-off ratio and slopes for the audit's `attack` defense (default: the primary attack), paired by network"
+    a = attack or primary_attack(adf)
+    t = adf.rename(columns={'network': 'seed'})
+    t = t.assign(**{k: t[f'{a}_{k}'] for k in ('attack_acc', 'defense', 'auc', 'tpr_1')})   # the columns a results table names without an attack
+    s = summarize(t)
+    return dict(attack=a, ratio=tradeoff_ratio(s, lo, hi), slopes=fit_slopes(s), paper=dict(ratio=PAPER_RATIO, slope=PAPER_SLOPE))

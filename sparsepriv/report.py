@@ -17,12 +17,13 @@ from .tradeoff import *
 from .figures import *
 from .audit import ATTACKS as AUDIT_ATTACKS, AUDIT_LABELS, score_matrix
 from .curves import matched_table
-from .questions import questions_table, MARGIN
+from .questions import questions_table, audit_headline, MARGIN
+from .jobs import config_tables
 from .exposure import vulnerable_mask, subset_table, pooled_subset_metrics, exposed_points
 from .data import load_cifar10, DataNotFoundError
 
 # %% auto #0
-__all__ = ['make_report', 'publish_run', 'rescore_run', 'report_cli', 'make_audit_report']
+__all__ = ['make_report', 'publish_run', 'rescore_run', 'report_cli', 'make_audit_report', 'publish_audit']
 
 # %% ../nbs/07d_report.ipynb #57b3150c
 def _check_range(nz_range):
@@ -222,7 +223,7 @@ def report_cli(run_dir:str,              # RUN_DIR: the folder given to `sparsep
 # %% ../nbs/07d_report.ipynb #a0d20001
 def _md_table(head, rows): return ['| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)] + ['| ' + ' | '.join(r) + ' |' for r in rows]
 
-def _audit_md(summary, paired, preset, matched=None, exposure=None, canaries=None, grid=None, questions=None) -> str:
+def _audit_md(summary, paired, preset, matched=None, exposure=None, canaries=None, grid=None, questions=None, headline=None, pooled=None) -> str:
     "audit.md: the summary and the paired tables in Markdown, with the threat model"
     f = lambda v, d: '–' if not np.isfinite(v) else f'{v:.{d}f}'
     head = ['config', 'targets', 'nonzero %', 'train %', 'test %'] + [f'{AUDIT_LABELS[a]} AUC / TPR@1%' for a in AUDIT_ATTACKS]
@@ -234,6 +235,11 @@ def _audit_md(summary, paired, preset, matched=None, exposure=None, canaries=Non
         cells = [r.config, str(r.n), f(r.nonzero_pct_mean, 1), f(r.target_train_acc_mean, 1), f"{f(r.target_test_acc_mean, 1)} ± {f(r.target_test_acc_se, 1)}"]
         rows.append(cells + [f"{f(r[f'{a}_auc_mean'], 3)} ± {f(r[f'{a}_auc_se'], 3)} / {f(r[f'{a}_tpr_1_mean'], 1)} ± {f(r[f'{a}_tpr_1_se'], 1)}" for a in AUDIT_ATTACKS])
     lines += _md_table(head, rows)
+    if pooled is not None and len(pooled):
+        lines += ["", "All targets' scores pooled into one ROC per configuration and attack (at 0.1 % FPR a single target's ROC rests on too few non-members):", ""]
+        att = list(dict.fromkeys(pooled.attack))
+        lines += _md_table(['config'] + [f'{AUDIT_LABELS[a]} TPR@0.1% / @1%' for a in att],
+                           [[c] + [f"{f(r['tpr_0.1'], 2)} / {f(r.tpr_1, 1)}" for _, r in g.set_index('attack').loc[att].reset_index().iterrows()] for c, g in pooled.groupby('config', sort=False)])
     if questions is not None and len(questions):
         lines += ["", "## The questions, fixed before the run", "", f"Primary endpoint {questions.endpoint.iloc[0]} (the stronger of online LiRA and RMIA on dense), "
                   f"configuration − comparator, paired by network; 95 % bootstrap interval; Holm's p over all {len(questions)} rows; verdict: Holm p < 0.05 "
@@ -269,6 +275,15 @@ def _audit_md(summary, paired, preset, matched=None, exposure=None, canaries=Non
                            [[r.config, AUDIT_LABELS[r.attack], f(r.auc, 3), f(r['tpr_0.1'], 1), f(r.tpr_1, 1), f'{r.n_members} / {r.n_nonmembers}'] for _, r in canaries.iterrows()])
     if grid is not None:
         lines += ["", "## The most exposed images", "", grid]
+    if headline:
+        r, lo_hi = headline['ratio'], headline['ratio']['range']
+        lines += ["", "## The paper's headline, recomputed on the audit", "", f"For {AUDIT_LABELS[headline['attack']]}'s defense, paired by network (a stronger attacker "
+                  f"than the paper's, so comparable in kind, not in value). Trade-off ratio (relative defense gain per relative accuracy loss; paper ≈ {headline['paper']['ratio']}) "
+                  f"of each configuration with {lo_hi[0]:g}–{lo_hi[1]:g} % nonzero:", ""]
+        lines += [f"- {c}: {f(v['ratio'], 2)}" + ('' if v['meaningful'] else f" (not interpreted: {v['status']})") for c, v in r['per_config'].items()] or [f"- none: {r['note']}"]
+        lines += ["", f"Slope of defense on test accuracy over the configurations' means (paper: {headline['paper']['slope']}, all methods):", ""]
+        lines += [f"- {m} ({s['n']} points, dense included): " + (f(s['slope'], 2) if s['slope'] is not None else '–') + (f" ± {f(s['stderr'], 2)}" if s['stderr'] is not None else '')
+                  + (f"; {s['note']}" if s['note'] else '') for m, s in headline['slopes'].items()]
     return '\n'.join(lines) + '\n'
 
 # %% ../nbs/07d_report.ipynb #a0d20002
@@ -325,6 +340,8 @@ def make_audit_report(run_dir,        # run folder of `sparsepriv_run` under the
         if bases: matched = pd.concat([matched_table(cur, adf, c, acc=a, n_boot=n_boot) for a in accs for c in bases], ignore_index=True)
     per, exposure, can = _exposure_tables(scores, member, canary, n_boot)
     questions = questions_table(adf, cur, exposure, n_boot=n_boot) if 'dense' in set(adf.config) else pd.DataFrame()
+    headline = audit_headline(adf) if 'dense' in set(adf.config) else None
+    pooled = pooled_subset_metrics({c: s for c, (s, _) in scores.items()}, member, np.ones(member.shape[1], bool))   # every target's scores in one ROC
     xy, grid = _pool_images(data), None
     if xy is not None:
         rows = {c: exposed_points(s['lira_online'], member, 8) for c, (s, _) in scores.items()}
@@ -333,10 +350,40 @@ def make_audit_report(run_dir,        # run folder of `sparsepriv_run` under the
     else: print("  no CIFAR-10 found: the exposed-images grid is left out (pass the data folder, or set SPARSEPRIV_DATA)", flush=True)
     paths = dict(audit_summary=out/'audit_summary.csv', audit_paired=out/'audit_paired.csv', audit_md=out/'audit.md',
                  **{k: [out/f'{k}.png', out/f'{k}.pdf'] for k in figs})
-    tables = dict(audit_summary=summary, audit_paired=paired, audit_matched=matched, audit_exposure=per, audit_exposure_paired=exposure, audit_canaries=can, audit_questions=questions)
+    tables = dict(audit_summary=summary, audit_paired=paired, audit_matched=matched, audit_exposure=per, audit_exposure_paired=exposure, audit_canaries=can, audit_questions=questions, audit_pooled=pooled)
     for k, t in tables.items():
         if k in paths or len(t): paths.setdefault(k, out/f'{k}.csv'); atomic_write(paths[k], lambda tmp: t.to_csv(tmp, index=False))
     for k, fig in figs.items(): _save_fig(fig, paths[k])
-    md = _audit_md(summary, paired, preset, matched, exposure[exposure.subset == 'dense_top1'] if len(exposure) else None, can, grid, questions)
+    if headline:
+        paths['audit_tradeoff'] = out/'audit_tradeoff.json'
+        atomic_write(paths['audit_tradeoff'], lambda t: Path(t).write_text(json.dumps(jsonable(headline, strict=True), indent=1, sort_keys=True) + '\n'))
+    md = _audit_md(summary, paired, preset, matched, exposure[exposure.subset == 'dense_top1'] if len(exposure) else None, can, grid, questions, headline, pooled)
     atomic_write(paths['audit_md'], lambda t: Path(t).write_text(md))
-    return dict(paths=paths, summary=summary, paired=paired, matched=matched, exposure=per, exposure_paired=exposure, canaries=can, questions=questions)
+    return dict(paths=paths, summary=summary, paired=paired, matched=matched, exposure=per, exposure_paired=exposure, canaries=can, questions=questions, headline=headline)
+
+# %% ../nbs/07d_report.ipynb #a0d20011
+def publish_audit(run_dir,              # run folder of `sparsepriv_run` under the audit protocol
+                  dest,                 # folder to write (created); existing files are replaced
+                  dtype:str='float16',  # storage type of φ
+                 ) -> int:
+    "Copy an audit run's settings, membership, training rows and signals (φ in `dtype`; no weights) into `dest`, its tables recomputed from the copies; returns the bytes written"
+    run_dir, dest = Path(run_dir).expanduser(), Path(dest).expanduser()
+    if not (run_dir/'audit.csv').exists(): raise FileNotFoundError(f"No audit.csv in {run_dir}: publish_audit needs a run of the audit protocol (--protocol audit).")
+    adf = pd.read_csv(run_dir/'audit.csv')
+    if not len(adf): raise ValueError(f"{run_dir/'audit.csv'} has no rows yet: no configuration has all its networks; rerun sparsepriv_run to finish them.")
+    (dest/'audit').mkdir(parents=True, exist_ok=True)
+    copy = lambda src, dst: atomic_write(dst, lambda t: shutil.copyfile(src, t))
+    files = [copy(run_dir/n, dest/n) for n in ('results.json', 'run.json') if (run_dir/n).exists()] + [copy(run_dir/'audit'/'membership.npz', dest/'audit'/'membership.npz')]
+    keep = [c for c in adf.columns if not c.startswith(tuple(f'{a}_' for a in AUDIT_ATTACKS))]   # the training rows
+    tabs, curves = [], []
+    for c in adf.config.unique():
+        with np.load(run_dir/'audit'/f'{c}.npz') as z: arr = {k: z[k].astype(dtype) if k in ('phi', 'phi_epochs') else z[k] for k in z.files}
+        def write(t, a=arr):
+            with open(t, 'wb') as fh: np.savez_compressed(fh, **a)
+        files.append(atomic_write(dest/'audit'/f'{c}.npz', write))
+        cur = {k: arr[k].astype(np.float64) if k == 'phi_epochs' else arr[k] for k in ('epochs', 'cum_epochs', 'phi_epochs', 'correct_epochs')} if 'phi_epochs' in arr else None
+        t, ct = config_tables(c, adf.loc[adf.config == c, keep], arr['phi'].astype(np.float64), arr['member'], cur)
+        tabs.append(t); curves += [ct] if ct is not None else []
+    files.append(atomic_write(dest/'audit.csv', lambda t: pd.concat(tabs, ignore_index=True).to_csv(t, index=False)))
+    if curves: files.append(atomic_write(dest/'audit_curves.csv', lambda t: pd.concat(curves, ignore_index=True).to_csv(t, index=False)))
+    return sum(f.stat().st_size for f in files)

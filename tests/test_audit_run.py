@@ -108,3 +108,20 @@ def test_report_of_an_audit_run(full, tmp_path):
     assert sorted(s.config) == ['bfly-S3-L2', 'dense', 'imp-k1'] and (s.n == M).all()
     r = run_main('sparsepriv_report', full, '--out', tmp_path/'b', '--boot', '200')
     assert r.returncode == 0 and all(f.read_bytes() == (tmp_path/'b'/f.name).read_bytes() for f in files)
+
+def test_publish_audit(full, tmp_path):
+    "The published copy holds no weights, its tables are recomputed from its own arrays, its report regenerates byte for byte, and publishing it again changes nothing"
+    from sparsepriv.report import publish_audit, make_audit_report
+    pub, again = tmp_path/'pub', tmp_path/'again'
+    size = publish_audit(full, pub)
+    names = {str(f.relative_to(pub)) for f in pub.rglob('*') if f.is_file()}
+    assert not any(n.endswith('.pt') for n in names) and {'audit.csv', 'audit_curves.csv', 'results.json', 'audit/membership.npz', 'audit/dense.npz'} <= names
+    assert size == sum((pub/n).stat().st_size for n in names)
+    a, b = pd.read_csv(full/'audit.csv'), pd.read_csv(pub/'audit.csv')
+    assert list(a.columns) == list(b.columns) and a[['config', 'network', 'target_train_acc']].equals(b[['config', 'network', 'target_train_acc']])
+    assert (a.lira_online_auc - b.lira_online_auc).abs().max() < 0.01, 'float16 φ moves the metrics only a little'
+    z = np.load(pub/'audit'/'dense.npz'); assert z['phi'].dtype == np.float16 and z['phi_epochs'].dtype == np.float16
+    publish_audit(pub, again)
+    assert all((pub/n).read_bytes() == (again/n).read_bytes() for n in names), 'publishing the copy again gives the same bytes'
+    make_audit_report(pub, n_boot=200); first = {f: f.read_bytes() for f in (pub/'report').iterdir()}
+    make_audit_report(pub, n_boot=200); assert {f: f.read_bytes() for f in first} == first
