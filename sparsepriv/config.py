@@ -202,7 +202,7 @@ class Preset:
         c = self.n_canaries
         if not isinstance(c, (int, np.integer)) or isinstance(c, bool) or c < 0: bad(f"n_canaries must be a non-negative integer, got {c!r}.")
         if c and self.protocol != 'audit': bad("n_canaries puts mislabelled points in the audit's pool: add --protocol audit, or leave n_canaries at 0.")
-        if c and c > self.size - self.n_valid: bad(f"n_canaries ({c}) must be at most the pool's half, size - n_valid = {self.size - self.n_valid}; Aerni et al. use 1 % of the pool.")
+        if c and c > (2 * self.size - self.n_valid) // 2: bad(f"n_canaries ({c}) must be at most half the pool (2·size − n_valid = {2 * self.size - self.n_valid} points); Aerni et al. use 1 % of the pool.")
         if self.protocol == 'paper':
             if M: bad(f"n_networks is for the audit protocol (got {M}): add --protocol audit, or leave n_networks at 0.")
             return

@@ -126,11 +126,11 @@ def matched_table(cur:pd.DataFrame, # curves: rows (config, network, cum_epoch, 
                   adf:pd.DataFrame, # the audit table at the best epochs (`audit.csv`)
                   curve:str,        # configuration A, read along its curve (e.g. 'dense')
                   leak:str='lira_online_tpr_1', # the leakage column
-                  points=None,      # configurations B, at their best epochs (default: every other configuration of `adf`)
+                  points=None,      # configurations B (default: every other configuration of `adf`)
                   acc:str='test',   # the accuracy to match: 'test' (OUT half) or 'train' (IN half)
                   point:str='curve',# where B is read: 'curve' (its curve where its other networks' mean test accuracy peaks) or 'best' (its best epoch, `adf`)
                   n_boot:int=2000, seed:int=0) -> pd.DataFrame:
-    "B at its best epoch against A stopped at B's accuracy (stopping point chosen on the other networks, read by interpolation), paired by network"
+    "B (on its curve's peak, or at its best epoch) against A stopped at B's accuracy (stopping point chosen on the other networks, read by interpolation), paired by network"
     if acc not in ('test', 'train'): raise ValueError(f"acc must be 'test' or 'train' (the accuracy to match), got {acc!r}.")
     if point not in ('curve', 'best'): raise ValueError(f"point must be 'curve' or 'best' (where B is read), got {point!r}.")
     rows, ac, pc = [], f'{acc}_acc', f'target_{acc}_acc'

@@ -270,7 +270,8 @@ def _audit_md(summary, paired, preset, matched=None, exposure=None, canaries=Non
                             for _, r in exposure.iterrows() if r.metric == 'tpr_1'])
     if canaries is not None and len(canaries):
         lines += ["", "## Canaries", "", "Pool points given a wrong label before training (the same for every configuration): the canaries alone, members "
-                  "against non-members, all targets pooled (Aerni et al. 2024). A defense that protects average points but not these protects nobody who needs it.", ""]
+                  "against non-members, all targets pooled (Aerni et al. 2024). A defense that protects average points but not these protects nobody who needs it. "
+                  "With fewer than 1,000 non-member scores, TPR at 0.1 % FPR is the TPR at no false positive.", ""]
         lines += _md_table(['config', 'attack', 'AUC', 'TPR@0.1%', 'TPR@1%', 'member / non-member scores'],
                            [[r.config, AUDIT_LABELS[r.attack], f(r.auc, 3), f(r['tpr_0.1'], 1), f(r.tpr_1, 1), f'{r.n_members} / {r.n_nonmembers}'] for _, r in canaries.iterrows()])
     if grid is not None:
@@ -291,7 +292,9 @@ def _pool_images(data):
     "The dataset (x, y) for the image grid: `data` itself if it is a pair, else CIFAR-10 from the folder `data` (or the usual places); None if there is none"
     if isinstance(data, tuple): return data
     try: return load_cifar10(data, download=False)
-    except DataNotFoundError: return None
+    except DataNotFoundError:
+        if data is not None: raise   # a folder given explicitly must hold CIFAR-10
+        return None
 
 def _exposure_tables(scores:dict, member, canary, n_boot:int):
     "TPR on dense's most exposed 1 % per target (and paired), the canaries pooled, from every configuration's score matrices"
@@ -299,10 +302,14 @@ def _exposure_tables(scores:dict, member, canary, n_boot:int):
     subsets = {'dense_top1': vulnerable_mask(sc['dense']['lira_online'], member, 0.01)} if 'dense' in sc else {}
     if len(canary): subsets['canaries'] = np.isin(np.arange(member.shape[1]), canary)
     per = subset_table(sc, member, subsets) if subsets else pd.DataFrame()
-    paired = pd.concat([audit_paired_table(per[per.subset == s].drop(columns='subset'), metrics=('tpr_1', 'tpr_0.1'), n_boot=n_boot).assign(subset=s)
-                        for s in subsets if 'dense' in sc], ignore_index=True) if len(per) else pd.DataFrame()
+    pairs = [audit_paired_table(per[per.subset == s].drop(columns='subset'), metrics=('tpr_1', 'tpr_0.1'), n_boot=n_boot).assign(subset=s)
+             for s in subsets] if len(per) and 'dense' in sc else []
+    paired = pd.concat(pairs, ignore_index=True) if pairs else pd.DataFrame()
     can = pooled_subset_metrics(sc, member, subsets['canaries']) if len(canary) else pd.DataFrame()
     return per, paired, can
+
+_AUDIT_OUTPUTS = ('audit_summary', 'audit_paired', 'audit_matched', 'audit_exposure', 'audit_exposure_paired', 'audit_canaries', 'audit_questions',
+                  'audit_pooled', 'audit_tradeoff', 'audit_figure1', 'audit_roc', 'audit_curves', 'audit_exposed')
 
 def make_audit_report(run_dir,        # run folder of `sparsepriv_run` under the audit protocol (or its published copy)
                       out_dir=None,   # where to write; default: `RUN_DIR/report`
@@ -347,7 +354,9 @@ def make_audit_report(run_dir,        # run folder of `sparsepriv_run` under the
         rows = {c: exposed_points(s['lira_online'], member, 8) for c, (s, _) in scores.items()}
         figs['audit_exposed'] = plot_exposed(*xy, pool, rows, canary, shift, title=f'Audit{tag}: the 8 pool images each configuration exposes most (online LiRA)')
         grid = "![the most exposed images](audit_exposed.png): per configuration, the 8 pool points with the highest mean online-LiRA score over the networks that trained on them; canaries framed in red."
-    else: print("  no CIFAR-10 found: the exposed-images grid is left out (pass the data folder, or set SPARSEPRIV_DATA)", flush=True)
+    else:
+        print("  no CIFAR-10 found: the exposed-images grid is left out (pass the data folder, or set SPARSEPRIV_DATA)", flush=True)
+        grid = "The image grid was left out: no CIFAR-10 copy was found when this report was written (its pixels are read from the local copy)."
     paths = dict(audit_summary=out/'audit_summary.csv', audit_paired=out/'audit_paired.csv', audit_md=out/'audit.md',
                  **{k: [out/f'{k}.png', out/f'{k}.pdf'] for k in figs})
     tables = dict(audit_summary=summary, audit_paired=paired, audit_matched=matched, audit_exposure=per, audit_exposure_paired=exposure, audit_canaries=can, audit_questions=questions, audit_pooled=pooled)
@@ -359,6 +368,9 @@ def make_audit_report(run_dir,        # run folder of `sparsepriv_run` under the
         atomic_write(paths['audit_tradeoff'], lambda t: Path(t).write_text(json.dumps(jsonable(headline, strict=True), indent=1, sort_keys=True) + '\n'))
     md = _audit_md(summary, paired, preset, matched, exposure[exposure.subset == 'dense_top1'] if len(exposure) else None, can, grid, questions, headline, pooled)
     atomic_write(paths['audit_md'], lambda t: Path(t).write_text(md))
+    written = {p for v in paths.values() for p in (v if isinstance(v, list) else [v])}
+    for old in (f for k in _AUDIT_OUTPUTS for f in out.glob(f'{k}.*')):   # an earlier report's files this one does not write (the grid, say)
+        if old not in written and old.suffix in ('.csv', '.png', '.pdf', '.json'): old.unlink()
     return dict(paths=paths, summary=summary, paired=paired, matched=matched, exposure=per, exposure_paired=exposure, canaries=can, questions=questions, headline=headline)
 
 # %% ../nbs/07d_report.ipynb #a0d20011
