@@ -242,7 +242,7 @@ def _audit_md(summary, paired, preset, matched=None, exposure=None, canaries=Non
                            [[c] + [f"{f(r['tpr_0.1'], 2)} / {f(r.tpr_1, 1)}" for _, r in g.set_index('attack').loc[att].reset_index().iterrows()] for c, g in pooled.groupby('config', sort=False)])
     if questions is not None and len(questions):
         lines += ["", "## The questions, fixed before the run", "", f"Primary endpoint {questions.endpoint.iloc[0]} (the stronger of online LiRA and RMIA on dense), "
-                  f"configuration − comparator, paired by network; 95 % bootstrap interval; Holm's p over all {len(questions)} rows; verdict: Holm p < 0.05 "
+                  f"configuration − comparator, paired by network; 95 % t-interval of the paired mean; Holm's p over all {len(questions)} rows; verdict: Holm p < 0.05 "
                   f"gives 'leaks less' or 'leaks more', else an interval inside ±{MARGIN:g} TPR points 'no different', else 'cannot tell'.", ""]
         lines += _md_table(['question', 'configuration', 'against', 'difference', '95 % interval', 'p', 'Holm p', 'networks', 'verdict', 'note'],
                            [[r.question, r.config, r.against, f"{f(r['diff'], 2)} ± {f(r.se, 2)}", f"[{f(r.lo, 2)}, {f(r.hi, 2)}]", f(r.p, 3), f(r.p_holm, 3), str(r.n), r.verdict, r.note]
