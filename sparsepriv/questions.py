@@ -16,7 +16,7 @@ from .curves import matched_table
 
 # %% auto #0
 __all__ = ['MARGIN', 'ALPHA', 'PRIMARY_ATTACKS', 'SPARSE_METHODS', 'primary_attack', 'verdict', 'questions_table',
-           'audit_headline']
+           'audit_headline', 'answer_table']
 
 # %% ../nbs/07c_questions.ipynb #9f1d20f0
 MARGIN = 2.0            # TPR points: an interval inside ±MARGIN is "no different"
@@ -92,3 +92,21 @@ def audit_headline(adf:pd.DataFrame, attack:str=None, lo:float=PAPER_RANGE[0], h
     t = t.assign(**{k: t[f'{a}_{k}'] for k in ('attack_acc', 'defense', 'auc', 'tpr_1')})   # the columns a results table names without an attack
     s = summarize(t)
     return dict(attack=a, ratio=tradeoff_ratio(s, lo, hi), slopes=fit_slopes(s), paper=dict(ratio=PAPER_RATIO, slope=PAPER_SLOPE))
+
+# %% ../nbs/07c_questions.ipynb #a7c0a002
+def _comparator(against:str) -> str:
+    "The configuration a question's `against` names first ('dense stopped at its accuracy' -> 'dense')"
+    return against.split()[0].rstrip(',')
+
+def answer_table(questions:pd.DataFrame, # `questions_table` (`audit_questions.csv`)
+                 pooled:pd.DataFrame,    # every target's scores in one ROC per configuration and attack (`audit_pooled.csv`)
+                ) -> pd.DataFrame:
+    "One formatted line per question and configuration: difference, 95 % interval, Holm p, verdict, and the pooled TPR@0.1% beside it"
+    if not len(questions): return pd.DataFrame()
+    a = questions.endpoint.iloc[0].removesuffix('_tpr_1')
+    low = pooled[pooled.attack == a].set_index('config')['tpr_0.1']
+    f = lambda v, d=2: '–' if not np.isfinite(v) else f'{v:.{d}f}'
+    return pd.DataFrame([{'question': r.question, 'configuration': r.config, 'against': r.against,
+                          'difference (TPR@1 %, points)': f(r['diff']), '95 % interval': f"[{f(r.lo)}, {f(r.hi)}]", 'Holm p': f(r.p_holm, 3),
+                          'verdict': r.verdict, 'pooled TPR@0.1 %: configuration / comparator': f"{f(low.get(r.config, np.nan))} / {f(low.get(_comparator(r.against), np.nan))}",
+                          'networks': int(r.n)} for _, r in questions.iterrows()])
