@@ -223,6 +223,16 @@ def report_cli(run_dir:str,              # RUN_DIR: the folder given to `sparsep
 # %% ../nbs/07d_report.ipynb #a0d2r002
 REGIME = dict(dense=95., others=90.)   # train accuracy (%) at the best epoch: dense interpolates; the others are in the regime from here
 
+def _about_md(info:dict, summary:pd.DataFrame) -> str|None:
+    "What the run is (its preset's description) and, with fewer than 8 targets per configuration, that it cannot answer the questions"
+    M = int(summary.n.min()) if len(summary) else 0
+    txt = [f"The run: {info['description']}" if info.get('description') else '']
+    if 0 < M < 8: txt.append(f"**What it can and cannot show.** With {M} targets per configuration every interval below is wide and most verdicts are "
+                             "'cannot tell': this report shows what the audit measures -- the curves, the comparisons at equal accuracy, the exposed "
+                             "points -- on real networks, not an answer to the questions, which wants at least 8 networks per configuration "
+                             "(the `cpu-audit` study has 12).")
+    return '\n\n'.join(t for t in txt if t) or None
+
 def _regime_md(adf:pd.DataFrame, info:dict) -> list:
     "audit.md's regime section: dense's train accuracy against 95 %, which other configurations reach 90 % and why not"
     acc = adf.groupby('config', sort=False).target_train_acc.agg(['mean', 'min', 'size'])
@@ -247,14 +257,14 @@ def _regime_md(adf:pd.DataFrame, info:dict) -> list:
 # %% ../nbs/07d_report.ipynb #a0d20001
 def _md_table(head, rows): return ['| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)] + ['| ' + ' | '.join(r) + ' |' for r in rows]
 
-def _audit_md(summary, paired, preset, matched=None, exposure=None, canaries=None, grid=None, questions=None, headline=None, pooled=None, regime=None) -> str:
+def _audit_md(summary, paired, preset, matched=None, exposure=None, canaries=None, grid=None, questions=None, headline=None, pooled=None, regime=None, about=None) -> str:
     "audit.md: the summary and the paired tables in Markdown, with the threat model"
     f = lambda v, d: '–' if not np.isfinite(v) else f'{v:.{d}f}'
     head = ['config', 'targets', 'nonzero %', 'train %', 'test %', 'best epoch'] + [f'{AUDIT_LABELS[a]} AUC / TPR@1%' for a in AUDIT_ATTACKS]
     lines = [f"# Audit{f' ({preset})' if preset else ''}: every network a target, the other networks its references", "",
              "Threat model: the attacker knows the pool and can train networks like the target on any part of it (the LiRA/RMIA game); "
              "it does not know which half the target trained on. Mean ± standard error over the target networks; accuracies at each network's best epoch "
-             "(by validation accuracy), the epoch its attacks read.", ""]
+             "(by validation accuracy), the epoch its attacks read.", ""] + ([about, ""] if about else [])
     rows = []
     for _, r in summary.iterrows():
         cells = [r.config, str(r.n), f(r.nonzero_pct_mean, 1), f(r.target_train_acc_mean, 1), f"{f(r.target_test_acc_mean, 1)} ± {f(r.target_test_acc_se, 1)}", f(r.target_best_epoch_mean, 1)]
@@ -350,7 +360,7 @@ def make_audit_report(run_dir,        # run folder of `sparsepriv_run` under the
     out = Path(out_dir).expanduser() if out_dir else base/'report'
     try: out.mkdir(parents=True, exist_ok=True)
     except OSError as e: raise PermissionError(f"Cannot create the report folder {out} ({e.strerror}): pass another with --out.") from None
-    preset = _run_info(base).get('name')
+    info = _run_info(base); preset = info.get('name')
     summary, paired = audit_summary_table(adf), audit_paired_table(adf, n_boot=n_boot)
     sig = {}
     for c in summary.config:
@@ -393,7 +403,7 @@ def make_audit_report(run_dir,        # run folder of `sparsepriv_run` under the
         paths['audit_tradeoff'] = out/'audit_tradeoff.json'
         atomic_write(paths['audit_tradeoff'], lambda t: Path(t).write_text(json.dumps(jsonable(headline, strict=True), indent=1, sort_keys=True) + '\n'))
     md = _audit_md(summary, paired, preset, matched, exposure[exposure.subset == 'dense_top1'] if len(exposure) else None, can, grid, questions, headline, pooled,
-                  _regime_md(adf, _run_info(base)))
+                  _regime_md(adf, info), _about_md(info, summary))
     atomic_write(paths['audit_md'], lambda t: Path(t).write_text(md))
     written = {p for v in paths.values() for p in (v if isinstance(v, list) else [v])}
     for old in (f for k in _AUDIT_OUTPUTS for f in out.glob(f'{k}.*')):   # an earlier report's files this one does not write (the grid, say)
