@@ -54,30 +54,30 @@ def questions_table(adf:pd.DataFrame,                # the audit table at the be
     curves = cur is not None and len(cur) > 0 and 'dense' in set(cur.config)
     rows = []
     N = adf.groupby('config').network.nunique()
-    def add(q, c, against, r, note=''):
+    def add(q, c, vs, against, r, note=''):
         n = int(r['n']); t = stats.t.ppf(0.975, n - 1) * r['se'] if n > 1 else np.nan   # the t-interval of the paired mean
         if n < N[c]: note = '; '.join(x for x in (note, f'{n} of {N[c]} networks') if x)
-        rows.append(dict(question=q, config=c, against=against, endpoint=leak, diff=r['diff'], se=r['se'], lo=r['diff'] - t, hi=r['diff'] + t, p=r['p'], n=n, note=note))
+        rows.append(dict(question=q, config=c, comparator=vs, against=against, endpoint=leak, diff=r['diff'], se=r['se'], lo=r['diff'] - t, hi=r['diff'] + t, p=r['p'], n=n, note=note))
     for c in configs:
         if curves:
             r = matched_table(cur, adf, 'dense', leak=leak, points=[c], n_boot=n_boot).iloc[0]
-            add('Q1', c, 'dense stopped at its accuracy', r, f'accuracy left over {r.acc_diff:.1f}')
+            add('Q1', c, 'dense', 'dense stopped at its accuracy', r, f'accuracy left over {r.acc_diff:.1f}')
             s = _nearest_small(c, [s for s in smalls if s in set(cur.config)], adf)
             if s:
                 r = matched_table(cur, adf, s, leak=leak, points=[c], n_boot=n_boot).iloc[0]
-                add('Q2', c, f'{s} stopped at its accuracy', r, f'accuracy left over {r.acc_diff:.1f}')
+                add('Q2', c, s, f'{s} stopped at its accuracy', r, f'accuracy left over {r.acc_diff:.1f}')
     if {'imp-k3', 'retrain-k3'} <= set(adf.config):
         if curves and {'imp-k3', 'retrain-k3'} <= set(cur.config):   # both at the end of their four schedules, references at the same epoch
             e = cur[cur.config == 'imp-k3'].cum_epoch.max()
             tab = lambda c: cur[(cur.config == c) & (cur.cum_epoch == e)].rename(columns={'network': 'target'})
-            add('Q3', 'imp-k3', f'retrain-k3, both at cumulative epoch {e}', paired_over_networks(tab('retrain-k3'), tab('imp-k3'), leak, n_boot=n_boot))
+            add('Q3', 'imp-k3', 'retrain-k3', f'retrain-k3, both at cumulative epoch {e}', paired_over_networks(tab('retrain-k3'), tab('imp-k3'), leak, n_boot=n_boot))
         else:
             tab = lambda c: adf[adf.config == c].rename(columns={'network': 'target'})
-            add('Q3', 'imp-k3', 'retrain-k3, both at their best epochs', paired_over_networks(tab('retrain-k3'), tab('imp-k3'), leak, n_boot=n_boot))
+            add('Q3', 'imp-k3', 'retrain-k3', 'retrain-k3, both at their best epochs', paired_over_networks(tab('retrain-k3'), tab('imp-k3'), leak, n_boot=n_boot))
     if exposure_paired is not None and len(exposure_paired):
         e = exposure_paired[(exposure_paired.subset == 'dense_top1') & (exposure_paired.attack == a) & (exposure_paired.metric == 'tpr_1')].set_index('config')
         for c in configs:
-            if c in e.index: add('Q4', c, "dense, on dense's 1 % most exposed points", e.loc[c])
+            if c in e.index: add('Q4', c, 'dense', "dense, on dense's 1 % most exposed points", e.loc[c])
     df = pd.DataFrame(rows)
     if not len(df): return df
     df['p_holm'] = holm(df.p.to_numpy())
@@ -94,10 +94,6 @@ def audit_headline(adf:pd.DataFrame, attack:str=None, lo:float=PAPER_RANGE[0], h
     return dict(attack=a, ratio=tradeoff_ratio(s, lo, hi), slopes=fit_slopes(s), paper=dict(ratio=PAPER_RATIO, slope=PAPER_SLOPE))
 
 # %% ../nbs/07c_questions.ipynb #a7c0a002
-def _comparator(against:str) -> str:
-    "The configuration a question's `against` names first ('dense stopped at its accuracy' -> 'dense')"
-    return against.split()[0].rstrip(',')
-
 def answer_table(questions:pd.DataFrame, # `questions_table` (`audit_questions.csv`)
                  pooled:pd.DataFrame,    # every target's scores in one ROC per configuration and attack (`audit_pooled.csv`)
                 ) -> pd.DataFrame:
@@ -108,5 +104,5 @@ def answer_table(questions:pd.DataFrame, # `questions_table` (`audit_questions.c
     f = lambda v, d=2: '–' if not np.isfinite(v) else f'{v:.{d}f}'
     return pd.DataFrame([{'question': r.question, 'configuration': r.config, 'against': r.against,
                           'difference (TPR@1 %, points)': f(r['diff']), '95 % interval': f"[{f(r.lo)}, {f(r.hi)}]", 'Holm p': f(r.p_holm, 3),
-                          'verdict': r.verdict, 'pooled TPR@0.1 %: configuration / comparator': f"{f(low.get(r.config, np.nan))} / {f(low.get(_comparator(r.against), np.nan))}",
+                          'verdict': r.verdict, 'pooled TPR@0.1 %: configuration / comparator': f"{f(low.get(r.config, np.nan))} / {f(low.get(r.comparator, np.nan))}",
                           'networks': int(r.n)} for _, r in questions.iterrows()])

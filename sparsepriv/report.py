@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from fastcore.script import call_parse, Param
-from .config import job_key
+from .config import Config, job_key
 from .runfolder import atomic_write, jsonable, read_json
 from .results import *
 from .stats import *
@@ -244,7 +244,7 @@ def _regime_md(adf:pd.DataFrame, info:dict) -> list:
         lines.append(f"Dense {'interpolates' if d['mean'] >= t else 'does not interpolate'}: train accuracy at its best epoch {d['mean']:.1f} % on average "
                      f"over its {int(d['size'])} networks (the audit asks ≥ {t:g} %); " + (f"{len(dn) - len(low)} of them reach {t:g} %, not {', '.join(low)}." if low
                      else f"every one reaches it (lowest {d['min']:.1f} %)."))
-    rest = acc.drop(index=[c for c in acc.index if c == 'dense' or not (c.startswith(('bfly-', 'small-')))])
+    rest = acc.loc[[c for c in acc.index if Config.parse(c).method in ('butterfly', 'small')]]
     low = [f"{c} ({r['mean']:.1f} %)" for c, r in rest.iterrows() if r['mean'] < REGIME['others']]
     high = [c for c, r in rest.iterrows() if r['mean'] >= REGIME['others']]
     if len(rest):
