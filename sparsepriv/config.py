@@ -264,14 +264,14 @@ PRESETS = {
                               'dense, 2 butterfly configs (32 % and 16 % nonzero), IMP to 17 % nonzero in 3 rounds of 45 % '
                               '(the paper: 20 %), and two controls at the deepest round: retrain-k3 and small-p17. '
                               'Its first run: 2 h 59 min on 2 CPU cores (results in nbs/results/cpu).'),
-    'cpu-audit': Preset('cpu-audit', size=2000, n_valid=250, epochs=30, bs=128, augment=False, seeds=(0,), imp_fraction=0.45,
+    'cpu-audit': Preset('cpu-audit', size=2000, n_valid=250, epochs=34, bs=128, augment=False, seeds=(0,), imp_fraction=0.45,
                         configs=('dense', 'imp-k1', 'imp-k2', 'imp-k3', 'retrain-k3', 'bfly-S1-L2', 'bfly-S2-L2', 'small-p17', 'small-p32', 'small-p55'),
                         protocol='audit', n_networks=12, signal_every=5, amp=True,
                         description='The audit study at the scale of 2 CPU cores (see the probes in 06a_config): 12 networks per configuration, each on '
-                                    'a random half (1,875 images) of a 3,750-image pool, 250 validation images outside it, no augmentation, 30 epochs of '
+                                    'a random half (1,875 images) of a 3,750-image pool, 250 validation images outside it, no augmentation, 34 epochs of '
                                     'batch 128 under bf16 autocast, signals every 5 epochs; dense, IMP to 17 % nonzero in 3 rounds of 45 %, retrain-k3, '
                                     'two butterfly configs and three small dense networks spanning their nonzero counts (17, 32, 55 %). '
-                                    'Estimated 2.9 h with 2 worker processes of one thread (--executor processes --threads 1).'),
+                                    'About 3.7 h with 2 worker processes of one thread (--executor processes --threads 1).'),
     'paper': Preset('paper', size=15000, n_valid=1000, epochs=300, bs=256, augment=True, seeds=(0, 1, 2),
                     configs=('dense',) + BUTTERFLY_CONFIGS + imp_configs(24), n_ref=1,
                     description="The paper's protocol, with the readings listed in the 'paper vs package' table of the README: "
