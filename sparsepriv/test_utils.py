@@ -13,7 +13,7 @@ from .runfolder import is_aside
 
 # %% auto #0
 __all__ = ['BIN', 'fake_slurm', 'slurm_env', 'job_script', 'run_cli', 'run_main', 'all_files_parse', 'stamps', 'results_table',
-           'networks', 'same_weights']
+           'networks', 'same_weights', 'readme_prose', 'table_values', 'unbacked_numbers']
 
 # %% ../nbs/08_test_utils.ipynb #406030f7
 def fake_slurm(folder) -> Path:
@@ -103,3 +103,37 @@ def same_weights(a, b, # two run folders
         da, db = (torch.load(f, map_location='cpu', weights_only=True) for f in (fa, fb))
         if da.keys() != db.keys() or not all(torch.equal(da[k], db[k]) for k in da): return False
     return True
+
+# %% ../nbs/08_test_utils.ipynb #f3a91c02
+def readme_prose(text:str, title:str) -> str:
+    "The prose of the README section `## title` up to the next section: not its tables, code, outputs or images"
+    m = re.search(rf'^## {re.escape(title)}\n(.*?)(?=^## |\Z)', text, re.S | re.M)
+    if not m: raise AssertionError(f'README has no section "## {title}"')
+    return '\n'.join(l for l in m[1].splitlines() if not l.startswith(('|', '    ', '```', '![', '<')))
+
+def _leaves(o):
+    "Every number in a parsed JSON object"
+    if isinstance(o, dict): return [v for x in o.values() for v in _leaves(x)]
+    if isinstance(o, list): return [v for x in o for v in _leaves(x)]
+    return [o] if isinstance(o, (int, float)) and not isinstance(o, bool) else []
+
+def table_values(*files) -> np.ndarray:
+    "Every number of the CSV tables and JSON files `files`, as one float array"
+    import pandas as pd
+    vals = []
+    for f in map(Path, files):
+        if f.suffix == '.json': vals += _leaves(json.loads(f.read_text())); continue
+        t = pd.read_csv(f)
+        vals += [v for c in t.columns if pd.api.types.is_numeric_dtype(t[c]) for v in t[c].dropna().tolist()]
+    return np.array(vals, dtype=float)
+
+# %% ../nbs/08_test_utils.ipynb #f3a91c03
+def unbacked_numbers(prose:str, vals) -> tuple[list, int]:
+    "(the numbers with decimals in `prose` that no value of `vals` gives rounded to their digits, as is, as |v| or ×100; how many numbers there are)"
+    vals = np.asarray(vals, dtype=float)
+    nums, bad = re.findall(r'(?<![\w.])[-−+]?\d+\.\d+', prose), []
+    for s in nums:
+        x, dg = float(s.replace('−', '-')), len(s.split('.')[1])
+        ok = np.isclose(np.round(vals, dg), x) | np.isclose(np.round(np.abs(vals), dg), abs(x)) | np.isclose(np.round(100 * vals, dg), x)
+        if not ok.any(): bad.append(s)
+    return bad, len(nums)

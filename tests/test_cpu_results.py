@@ -3,10 +3,10 @@
 `nbs/results/cpu` holds what `sparsepriv_run --preset cpu` wrote that the report needs -- the results table, the run's
 settings and the per-sample attack scores, no model weights -- and the report `sparsepriv_report nbs/results/cpu` made from it.
 """
-import json, re
+import json
 from pathlib import Path
-import numpy as np, pandas as pd, pytest
-from sparsepriv.test_utils import run_cli
+import pandas as pd, pytest
+from sparsepriv.test_utils import run_cli, readme_prose, table_values, unbacked_numbers
 
 ROOT = Path(__file__).resolve().parents[1]
 RES = ROOT/'nbs'/'results'/'cpu'
@@ -48,30 +48,10 @@ def test_tpr_columns_follow_the_current_rule():
     rec = json.loads((RES/'results.json').read_text()).get('rescored', [])
     assert [x['columns'] for x in rec] == [['rmia_tpr_0.1', 'rmia_tpr_1']], 'the recomputation of the RMIA TPR columns is recorded'
 
-def _section(text, title):
-    "The text of the README section `## title` up to the next section"
-    m = re.search(rf'^## {re.escape(title)}\n(.*?)(?=^## )', text, re.S | re.M)
-    assert m, f'README has no section "## {title}"'
-    return m[1]
-
 def test_readme_numbers_are_in_the_tables():
     "Every number with decimals in the README's prose on the cpu study appears, so rounded, in a committed report table or tradeoff.json"
-    prose = '\n'.join(l for l in _section((ROOT/'README.md').read_text(), 'What the cpu study shows').splitlines()
-                      if not l.startswith(('|', '    ', '```', '![', '<')))   # prose only: not tables, code or outputs
-    vals = []
-    for name in ('summary.csv', 'attacks.csv', 'control_pairs.csv', 'auc_bootstrap.csv'):
-        t = pd.read_csv(RES/'report'/name)
-        vals += [v for c in t.columns if pd.api.types.is_numeric_dtype(t[c]) for v in t[c].dropna().tolist()]
-    def leaves(o):   # every number in tradeoff.json (ratios, slopes, ranges, the paper's values)
-        if isinstance(o, dict): return [v for x in o.values() for v in leaves(x)]
-        if isinstance(o, list): return [v for x in o for v in leaves(x)]
-        return [o] if isinstance(o, (int, float)) and not isinstance(o, bool) else []
-    vals += leaves(json.loads((RES/'report'/'tradeoff.json').read_text()))
-    vals = np.array(vals, dtype=float)
-    nums = re.findall(r'(?<![\w.])[-−+]?\d+\.\d+', prose)
-    assert len(nums) >= 5, 'the answer should quote the numbers it rests on'
-    for s in nums:
-        x, d = float(s.replace('−', '-')), len(s.split('.')[1])
-        ok = np.isclose(np.round(vals, d), x) | np.isclose(np.round(np.abs(vals), d), abs(x))
-        ok |= np.isclose(np.round(100 * vals, d), x)    # fractions (AUC, TPR) quoted in %
-        assert ok.any(), f'{s} in the README is in none of the committed tables'
+    prose = readme_prose((ROOT/'README.md').read_text(), 'What the cpu study shows')
+    vals = table_values(*(RES/'report'/n for n in ('summary.csv', 'attacks.csv', 'control_pairs.csv', 'auc_bootstrap.csv', 'tradeoff.json')))
+    bad, n = unbacked_numbers(prose, vals)
+    assert n >= 5, 'the answer should quote the numbers it rests on'
+    assert not bad, f'{bad} in the README are in none of the committed tables'
