@@ -242,7 +242,7 @@ def _regime_md(adf:pd.DataFrame, info:dict) -> list:
         dn = adf[adf.config == 'dense'].sort_values('network')
         low = [f"network {int(r.network)} at {r.target_train_acc:.1f} %" for r in dn.itertuples() if r.target_train_acc < t]
         lines.append(f"Dense {'interpolates' if d['mean'] >= t else 'does not interpolate'}: train accuracy at its best epoch {d['mean']:.1f} % on average "
-                     f"over its {int(d['size'])} networks (the audit asks ≥ {t:g} %); " + (f"{len(dn) - len(low)} of them reach {t:g} %, not {', '.join(low)}." if low
+                     f"over its {int(d['size'])} networks (the audit asks ≥ {t:g} %); " + (f"{len(dn) - len(low)} of them reach {t:g} %; below it: {', '.join(low)}." if low
                      else f"every one reaches it (lowest {d['min']:.1f} %)."))
     rest = acc.loc[[c for c in acc.index if Config.parse(c).method in ('butterfly', 'small')]]
     low = [f"{c} ({r['mean']:.1f} %)" for c, r in rest.iterrows() if r['mean'] < REGIME['others']]
