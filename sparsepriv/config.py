@@ -271,7 +271,7 @@ PRESETS = {
                                     'a random half (1,875 images) of a 3,750-image pool, 250 validation images outside it, no augmentation, 34 epochs of '
                                     'batch 128 under bf16 autocast, signals every 5 epochs; dense, IMP to 17 % nonzero in 3 rounds of 45 %, retrain-k3, '
                                     'two butterfly configs and three small dense networks spanning their nonzero counts (17, 32, 55 %). '
-                                    'About 3.7 h with 2 worker processes of one thread (--executor processes --threads 1).'),
+                                    'About 4.3 h with 2 worker processes of one thread (--executor processes --threads 1).'),
     'paper': Preset('paper', size=15000, n_valid=1000, epochs=300, bs=256, augment=True, seeds=(0, 1, 2),
                     configs=('dense',) + BUTTERFLY_CONFIGS + imp_configs(24), n_ref=1,
                     description="The paper's protocol, with the readings listed in the 'paper vs package' table of the README: "
