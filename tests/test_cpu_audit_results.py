@@ -12,7 +12,6 @@ from sparsepriv.report import REGIME
 
 ROOT = Path(__file__).resolve().parents[1]
 RES = ROOT/'nbs'/'results'/'cpu-audit'
-pytestmark = pytest.mark.skipif(not (RES/'audit.csv').exists(), reason='the cpu-audit study is not published yet (issue 26)')
 
 def _preset(): return json.loads((RES/'run.json').read_text())['preset']
 
